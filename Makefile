@@ -1,0 +1,42 @@
+# make run: the portal with demo data on SQLite at http://$(HOST):$(PORT)
+# make test: every test, on SQLite, and again on PostgreSQL when PORTAL_TEST_DATABASE_URL is set
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: run test venv translations catalogs worker clean
+
+$(BIN)/activate: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(BIN)/activate
+
+venv: $(BIN)/activate
+
+# Compile the message catalogs (the .mo files are built, not committed).
+translations: venv
+	$(BIN)/pybabel compile --use-fuzzy -d portal/translations -q
+
+# Extract strings and update both catalogs (run after changing any visible text).
+catalogs: venv
+	$(FLASK) translate
+
+run: translations
+	$(FLASK) db upgrade
+	$(FLASK) seed
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+worker: translations
+	$(FLASK) worker
+
+test: translations
+	env -u PORTAL_TEST_DATABASE_URL $(BIN)/pytest
+	@if [ -n "$$PORTAL_TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL"; $(BIN)/pytest -m "not browser"; fi
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

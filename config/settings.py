@@ -1,0 +1,102 @@
+"""Settings per environment. Any setting can be overridden by an environment variable
+named PORTAL_<SETTING>; values are parsed as JSON when they look like JSON."""
+
+import json
+import os
+from datetime import timedelta
+
+
+class BaseConfig:
+    ENV_NAME = "base"
+    SECRET_KEY = None
+    # A relative sqlite path resolves inside the instance/ folder.
+    DATABASE_URL = "sqlite:///portal.db"
+    REDIS_URL = None
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    BABEL_DEFAULT_LOCALE = "zh_Hant_TW"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Taipei"
+    LANGUAGES = ("zh_Hant_TW", "en")
+
+    SESSION_COOKIE_NAME = "portal_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    # Server-side session limits (see portal/accounts/sessions.py).
+    SESSION_IDLE_MINUTES = 30
+    SESSION_ABSOLUTE_HOURS = 12
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+
+    PASSWORD_MIN_LENGTH = 12
+    EMAIL_TOKEN_HOURS = 48
+    RESET_TOKEN_MINUTES = 60
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_ENABLED = True
+
+    MAIL_FROM = "Bureau of Consular Affairs <no-reply@consular.example.tw>"
+    SMTP_HOST = None
+    SMTP_PORT = 25
+    SMTP_USERNAME = None
+    SMTP_PASSWORD = None
+    SMTP_STARTTLS = False
+    BASE_URL = "http://127.0.0.1:5000"
+
+    GLOBAL_EMERGENCY_PHONE = "+886-800-085-095"
+    DEV_MAILBOX = False
+    LOAD_DEMO_ACCOUNTS = False
+    HSTS = False
+
+
+class DevelopmentConfig(BaseConfig):
+    ENV_NAME = "development"
+    SECRET_KEY = "development-only-secret-key-change-me"
+    DEV_MAILBOX = True
+    LOAD_DEMO_ACCOUNTS = True
+
+
+class TestingConfig(BaseConfig):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"
+    DEV_MAILBOX = True
+    BASE_URL = "http://localhost"
+
+
+class ProductionConfig(BaseConfig):
+    ENV_NAME = "production"
+    SESSION_COOKIE_NAME = "__Host-portal_session"
+    SESSION_COOKIE_SECURE = True
+    HSTS = True
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def _parse(value: str):
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def load(env_name: str | None = None, overrides: dict | None = None) -> dict:
+    """The settings for one environment as a dict, with PORTAL_* variables and overrides applied."""
+    env_name = env_name or os.environ.get("PORTAL_ENV", "development")
+    if env_name not in CONFIGS:
+        raise RuntimeError(f"Unknown PORTAL_ENV {env_name!r}; use one of {sorted(CONFIGS)}")
+    cls = CONFIGS[env_name]
+    settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+    for key, value in os.environ.items():
+        if key.startswith("PORTAL_") and key not in ("PORTAL_ENV", "PORTAL_TEST_DATABASE_URL"):
+            settings[key.removeprefix("PORTAL_")] = _parse(value)
+    settings.update(overrides or {})
+    return settings

@@ -1,0 +1,104 @@
+"""The consular services portal: create_app() builds the Flask application.
+
+create_app never migrates, seeds or calls the network: `make run` upgrades and seeds explicitly.
+"""
+
+import os
+
+from flask import Flask
+
+from config import settings
+
+
+def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("PORTAL_INSTANCE_PATH") or None,
+                instance_relative_config=True)
+    app.config.from_mapping(settings.load(env, overrides))
+    configure_database(app)
+    configure_extensions(app)
+    register_kinds()
+    register_blueprints(app)
+    configure_templates(app)
+    from portal.core import errors, security
+
+    errors.init_app(app)
+    security.init_app(app)
+    from portal import cli
+
+    cli.init_app(app)
+    return app
+
+
+def configure_database(app: Flask) -> None:
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("Set PORTAL_SECRET_KEY: the portal will not start without a secret key.")
+    url = app.config["DATABASE_URL"]
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        url = "sqlite:///" + os.path.join(app.instance_path, url.removeprefix("sqlite:///"))
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if app.config.get("REDIS_URL"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+
+
+def configure_extensions(app: Flask) -> None:
+    from portal.core.i18n import select_locale
+    from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+                     render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=os.path.join(app.root_path, "translations"))
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # sessions are checked on the server instead
+    login_manager.login_view = "accounts.login"
+
+    @login_manager.user_loader
+    def load_user(token):
+        from sqlalchemy.exc import DBAPIError
+
+        from portal.accounts.sessions import load_session_user
+
+        try:
+            return load_session_user(db.session, token)
+        except DBAPIError:
+            # The database is away: carry on as signed out so the 503 page can still render.
+            db.session.rollback()
+            return None
+
+
+def register_kinds() -> None:
+    import portal.enquiries  # noqa: F401  (registers its case kind)
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.accounts.views import bp as accounts_bp
+    from portal.admin.views import bp as admin_bp
+    from portal.enquiries.views import bp as enquiries_bp
+    from portal.public.views import bp as public_bp
+    from portal.public.views import dev_bp
+    from portal.staff.views import bp as staff_bp
+
+    for blueprint in (public_bp, accounts_bp, enquiries_bp, staff_bp, admin_bp):
+        app.register_blueprint(blueprint)
+    if app.config["DEV_MAILBOX"]:
+        app.register_blueprint(dev_bp)
+
+
+def configure_templates(app: Flask) -> None:
+    from flask_login import current_user
+
+    from portal.core import i18n
+    from portal.core.cases.registry import workflow_for
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.jinja_env.filters["day"] = i18n.format_day
+    app.jinja_env.filters["moment"] = i18n.format_moment
+    app.jinja_env.globals.update(get_locale=i18n.get_locale, html_lang=i18n.html_lang, is_chinese=i18n.is_chinese,
+                                 current_user=current_user, workflow_for=workflow_for)

@@ -1,0 +1,1 @@
+"""Citizens and staff: registration, sign-in, sessions, second factor, password reset."""

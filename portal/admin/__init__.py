@@ -1,0 +1,1 @@
+"""Account administration for administrators."""

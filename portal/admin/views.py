@@ -1,0 +1,66 @@
+"""Staff accounts: list, create, disable and enable."""
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from portal.accounts import service
+from portal.accounts.forms import StaffAccountForm
+from portal.accounts.models import User
+from portal.core import policy
+from portal.core.cases.forms import CaseVersionForm
+from portal.core.db import commit_request
+from portal.core.i18n import _, is_chinese
+from portal.core.roles import Role, STAFF_ROLES
+from portal.core.web import attach_error
+from portal.extensions import db
+from portal.missions.service import list_missions
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/users")
+@policy.staff_only(Role.ADMIN)
+def users():
+    staff = db.session.scalars(sa.select(User).where(User.role.in_(STAFF_ROLES)).options(joinedload(User.mission))
+                               .order_by(User.is_disabled, User.role, User.name)).all()
+    return render_template("admin/users.html", staff=staff, toggle_form=CaseVersionForm())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@policy.staff_only(Role.ADMIN)
+def new_user():
+    form = StaffAccountForm()
+    chinese = is_chinese()
+    form.mission_id.choices = [("", _("Headquarters (no mission)"))] + [
+        (m.id, m.name(chinese)) for m in list_missions(db.session)]
+    if form.validate_on_submit():
+        try:
+            user = service.create_staff(db.session, name=form.name.data, email=form.email.data,
+                                        role=Role(form.role.data), mission_id=form.mission_id.data, by=current_user)
+        except service.AccountError as error:
+            attach_error(form, error)
+        else:
+            commit_request()
+            flash(_("Account created for %(email)s. They have been emailed a link to choose a password.",
+                    email=user.email), "success")
+            return redirect(url_for("admin.users"), code=303)
+    return render_template("admin/new_user.html", form=form)
+
+
+@bp.route("/users/<int:user_id>/<any(disable, enable):change>", methods=["POST"])
+@policy.staff_only(Role.ADMIN)
+def set_disabled(user_id, change):
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_staff:
+        abort(404)
+    try:
+        service.set_disabled(db.session, user, change == "disable", by=current_user)
+    except service.AccountError as error:
+        flash(error.message, "error")
+    else:
+        commit_request()
+        flash(_("%(name)s is disabled and signed out everywhere.", name=user.name) if change == "disable"
+              else _("%(name)s can sign in again.", name=user.name), "success")
+    return redirect(url_for("admin.users"), code=303)

@@ -1,0 +1,100 @@
+"""Command-line tools: `flask --app wsgi seed | users create | worker | translate`."""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal.core.db import unit_of_work
+from portal.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@click.command("seed")
+def seed_command():
+    """Load countries and missions; in development also the demo accounts and cases."""
+    from portal.demo import load_demo_accounts
+    from portal.missions.service import load_countries, load_missions
+
+    with unit_of_work() as session:
+        countries = load_countries(session)
+        missions = load_missions(session)
+        accounts = load_demo_accounts(session) if current_app.config["LOAD_DEMO_ACCOUNTS"] else 0
+    click.echo(f"{countries} countries, {missions} missions, {accounts} demo accounts added.")
+
+
+users = AppGroup("users", help="Manage staff accounts.")
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["staff", "supervisor", "admin"]), required=True)
+@click.option("--mission", "mission_code", help="Mission code, e.g. tokyo (required for staff).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_user(email, name, role, mission_code, password):
+    """Create a staff, supervisor or admin account."""
+    import sqlalchemy as sa
+
+    from portal.accounts import service
+    from portal.core.roles import Role
+    from portal.missions.models import Mission
+
+    with unit_of_work() as session:
+        mission_id = None
+        if mission_code:
+            mission = session.scalar(sa.select(Mission).where(Mission.code == mission_code))
+            if mission is None:
+                raise click.ClickException(f"No mission with code {mission_code!r}.")
+            mission_id = mission.id
+        try:
+            user = service.create_staff(session, name=name, email=email, role=Role(role), mission_id=mission_id,
+                                        password=password)
+        except service.AccountError as error:
+            raise click.ClickException(str(error.message)) from None
+    click.echo(f"Created {user.role.value} {user.email}. A second factor is set up at first sign-in.")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Deliver what is due and stop.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
+def worker_command(once, interval):
+    """Deliver queued email over SMTP (PORTAL_SMTP_HOST)."""
+    from portal.core.outbox import deliver_pending
+
+    if not current_app.config.get("SMTP_HOST"):
+        raise click.ClickException("Set PORTAL_SMTP_HOST to deliver email.")
+    while True:
+        sent, failed = deliver_pending(db.session)
+        if sent or failed:
+            click.echo(f"sent {sent}, failed {failed}")
+        if once:
+            return
+        time.sleep(interval)
+
+
+@click.command("translate")
+@click.option("--check", is_flag=True, help="Fail when the catalogs are out of date.")
+def translate_command(check):
+    """Extract strings, update both catalogs, fill English with the source text, compile."""
+    from portal.translations import update_catalogs
+
+    problems = update_catalogs(ROOT, check=check)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        sys.exit(1)
+
+
+def init_app(app) -> None:
+    for command in (seed_command, users, worker_command, translate_command):
+        app.cli.add_command(command)
+
+
+def run(*args: str) -> None:
+    subprocess.run(args, check=True, cwd=ROOT)

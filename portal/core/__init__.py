@@ -1,0 +1,1 @@
+"""What every domain shares: model base, cases and workflows, outbox, policy, i18n."""

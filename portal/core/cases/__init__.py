@@ -1,0 +1,1 @@
+"""Cases: one table for every kind of request, each kind's workflow declared as data."""

@@ -1,0 +1,20 @@
+"""The one form that acts on a case, for staff and citizens alike."""
+
+from wtforms import HiddenField, IntegerField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from portal.core.forms import BaseForm, strip_text
+from portal.core.i18n import _l
+
+MAX_NOTE = 3000
+
+
+class CaseActionForm(BaseForm):
+    action = HiddenField(validators=[DataRequired()])
+    version = IntegerField(validators=[DataRequired()])
+    note = TextAreaField(_l("Note"), filters=[strip_text], validators=[
+        Length(max=MAX_NOTE, message=_l("The note must be 3,000 characters or fewer."))])
+
+
+class CaseVersionForm(BaseForm):
+    version = IntegerField(validators=[DataRequired()])

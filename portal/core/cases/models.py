@@ -1,0 +1,74 @@
+"""The cases table and its append-only event history."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import User
+from portal.core.db import Base, UTCDateTime, utcnow
+from portal.missions.models import Mission
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        sa.Index("ix_cases_queue", "closed_at", "priority", "due_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(32), index=True)
+    reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    status: Mapped[str] = mapped_column(sa.String(32), index=True)
+    summary: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: higher sorts first in the staff queue (emergencies above everything else)
+    priority: Mapped[int] = mapped_column(default=0)
+    mission_id: Mapped[int] = mapped_column(sa.ForeignKey("missions.id"), index=True)
+    applicant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: set while the case waits on the citizen; the service-level clock is paused meanwhile
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: a token minted when the form was shown, so submitting it twice makes one case
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    version: Mapped[int] = mapped_column(default=1)
+
+    mission: Mapped[Mission] = relationship()
+    applicant: Mapped[User | None] = relationship(foreign_keys=[applicant_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    events: Mapped[list["CaseEvent"]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    def is_overdue(self, now: datetime | None = None) -> bool:
+        return self.is_open and self.waiting_since is None and self.due_at < (now or utcnow())
+
+    def __repr__(self) -> str:
+        return f"<Case {self.reference} {self.kind} {self.status}>"
+
+
+class CaseEvent(Base):
+    """One thing that happened to a case. Rows are only ever inserted."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(sa.String(32))
+    from_status: Mapped[str | None] = mapped_column(sa.String(32))
+    to_status: Mapped[str] = mapped_column(sa.String(32))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    #: staff-only events (claims, internal notes) are hidden from the citizen
+    is_internal: Mapped[bool] = mapped_column(default=False)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()

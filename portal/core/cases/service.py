@@ -1,0 +1,135 @@
+"""Opening cases and moving them through their workflow. Flushes; never commits."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from portal.core import policy
+from portal.core.cases.models import Case, CaseEvent
+from portal.core.cases.registry import workflow_for
+from portal.core.db import utcnow
+from portal.core.i18n import _
+from portal.core.outbox import queue_email
+from portal.core.refs import new_reference
+from portal.core.workdays import add_working_days, working_days_between
+
+
+class CaseError(Exception):
+    """A refused case operation; the message is translated and fit to show."""
+
+
+class StaleCase(CaseError):
+    pass
+
+
+def open_case(session, *, kind: str, mission_id: int, applicant, summary: str,
+              idempotency_key: str | None = None, priority: int = 0, now: datetime | None = None) -> tuple[Case, bool]:
+    """Create a case in its workflow's first status. Returns (case, created); a repeated
+    idempotency key returns the case already made instead of a new one."""
+    if idempotency_key:
+        existing = session.scalar(sa.select(Case).where(Case.idempotency_key == idempotency_key))
+        if existing is not None:
+            if existing.applicant_id != (applicant.id if applicant else None):
+                raise CaseError(_("This form has expired. Submit it again."))
+            return existing, False
+    workflow = workflow_for(kind)
+    now = now or utcnow()
+    case = Case(kind=kind, reference=new_reference(workflow.prefix), status=workflow.initial,
+                summary=summary[:200], priority=priority, mission_id=mission_id,
+                applicant_id=applicant.id if applicant else None, submitted_at=now,
+                due_at=add_working_days(now, workflow.sla_working_days), idempotency_key=idempotency_key)
+    try:
+        with session.begin_nested():
+            session.add(case)
+            session.flush()
+    except IntegrityError:
+        # Another request with the same key won the race: answer with its case.
+        existing = session.scalar(sa.select(Case).where(Case.idempotency_key == idempotency_key))
+        if existing is None:
+            raise
+        return existing, False
+    session.add(CaseEvent(case=case, at=now, actor_id=applicant.id if applicant else None,
+                          action="submit", from_status=None, to_status=case.status))
+    session.flush()
+    if applicant is not None:
+        queue_email(session, to=applicant.email, locale=applicant.locale, template="case_received",
+                    case=case, workflow=workflow)
+    return case, True
+
+
+def allowed_actions(case: Case, user) -> list:
+    workflow = workflow_for(case.kind)
+    return [t for t in workflow.available(case.status) if policy.can_take(user, t, case)]
+
+
+def _check_version(case: Case, expected_version: int | None) -> None:
+    if expected_version is not None and case.version != expected_version:
+        raise StaleCase(_("Someone else changed this case while you were looking at it. "
+                          "Check its latest state below and try again."))
+
+
+def transition(session, case: Case, action: str, *, by, note: str | None = None,
+               expected_version: int | None = None, now: datetime | None = None) -> CaseEvent:
+    """Apply a workflow action: new status, history event and notification, all or nothing."""
+    workflow = workflow_for(case.kind)
+    _check_version(case, expected_version)
+    move = workflow.transition(case.status, action)
+    if move is None or not policy.can_take(by, move, case):
+        raise CaseError(_("That action is not available for this case now."))
+    note = (note or "").strip() or None
+    if move.note_required and not note:
+        raise CaseError(_("Enter a note: this action needs one."))
+    now = now or utcnow()
+    source, target = case.status, workflow.status(move.target)
+    if case.waiting_since is not None and not target.waits_on_citizen:
+        paused = working_days_between(case.waiting_since, now)
+        case.due_at = add_working_days(case.due_at, paused) if paused else case.due_at
+        case.waiting_since = None
+    elif target.waits_on_citizen and case.waiting_since is None:
+        case.waiting_since = now
+    case.status = target.name
+    case.closed_at = now if target.is_closed else None
+    event = CaseEvent(case=case, at=now, actor_id=by.id, action=action, from_status=source,
+                      to_status=target.name, note=note)
+    session.add(event)
+    session.flush()
+    if move.notify_applicant and case.applicant is not None and case.applicant.is_active:
+        queue_email(session, to=case.applicant.email, locale=case.applicant.locale,
+                    template="case_updated", case=case, workflow=workflow, note=note)
+    return event
+
+
+def claim(session, case: Case, *, by, now: datetime | None = None) -> None:
+    """Take a case. Two officers claiming at once: the database lets exactly one win."""
+    if not policy.can_claim(by, case):
+        raise CaseError(_("This case cannot be claimed: someone already holds it, or it is closed."))
+    now = now or utcnow()
+    won = session.execute(
+        sa.update(Case)
+        .where(Case.id == case.id, Case.assignee_id.is_(None), Case.closed_at.is_(None))
+        .values(assignee_id=by.id, version=Case.version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(case)
+    if won != 1:
+        raise CaseError(_("Another officer claimed this case a moment ago."))
+    session.add(CaseEvent(case=case, at=now, actor_id=by.id, action="claim", from_status=case.status,
+                          to_status=case.status, is_internal=True))
+    session.flush()
+
+
+def release(session, case: Case, *, by, expected_version: int | None = None,
+            now: datetime | None = None) -> None:
+    """Give a held case back to the queue (its holder, or a supervisor)."""
+    _check_version(case, expected_version)
+    if not policy.can_release(by, case):
+        raise CaseError(_("You cannot release this case."))
+    case.assignee_id = None
+    session.add(CaseEvent(case=case, at=now or utcnow(), actor_id=by.id, action="release",
+                          from_status=case.status, to_status=case.status, is_internal=True))
+    session.flush()
+
+
+def history(case: Case, *, for_staff: bool) -> list[CaseEvent]:
+    return [e for e in case.events if for_staff or not e.is_internal]

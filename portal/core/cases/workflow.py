@@ -1,0 +1,72 @@
+"""Workflows as data: each kind lists its statuses and its (status, action) → status moves."""
+
+from dataclasses import dataclass, field
+
+from portal.core.roles import Role
+
+#: the citizen who made the case, as a party to a transition
+APPLICANT = "applicant"
+
+
+@dataclass(frozen=True)
+class Status:
+    name: str
+    title: object  # a lazy translated string
+    is_closed: bool = False
+    #: the case waits on the citizen: the service-level clock stops
+    waits_on_citizen: bool = False
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: tuple[str, ...]
+    target: str
+    title: object
+    #: Role members (staff roles include higher ones) and/or APPLICANT
+    parties: frozenset
+    note_required: bool = False
+    notify_applicant: bool = False
+    #: staff must hold the case (have claimed it) before acting
+    needs_claim: bool = True
+
+    def allows(self, party) -> bool:
+        if party == APPLICANT:
+            return APPLICANT in self.parties
+        return any(isinstance(p, Role) and party.at_least(p) for p in self.parties)
+
+    @property
+    def by_staff(self) -> bool:
+        return any(isinstance(p, Role) for p in self.parties)
+
+
+@dataclass(frozen=True)
+class Workflow:
+    kind: str
+    prefix: str
+    title: object
+    initial: str
+    statuses: tuple[Status, ...]
+    transitions: tuple[Transition, ...]
+    sla_working_days: int
+    _by_name: dict = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        names = {s.name for s in self.statuses}
+        for t in self.transitions:
+            unknown = {*t.sources, t.target} - names
+            if unknown:
+                raise ValueError(f"{self.kind}: transition {t.action} names unknown statuses {unknown}")
+        object.__setattr__(self, "_by_name", {s.name: s for s in self.statuses})
+
+    def status(self, name: str) -> Status:
+        return self._by_name[name]
+
+    def transition(self, status: str, action: str) -> Transition | None:
+        for t in self.transitions:
+            if t.action == action and status in t.sources:
+                return t
+        return None
+
+    def available(self, status: str) -> list[Transition]:
+        return [t for t in self.transitions if status in t.sources]

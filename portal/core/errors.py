@@ -1,0 +1,56 @@
+"""Translated error pages, and a 503 instead of a traceback when the database is away."""
+
+import logging
+import uuid
+
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+HANDLED = (400, 403, 404, 405, 413, 429, 500, 503)
+
+
+def _render(code: int, **context):
+    if request.path.startswith("/healthz"):
+        return jsonify(status="error", code=code), code
+    response = render_template("errors/error.html", code=code, **context)
+    return response, code
+
+
+def handle_http(error: HTTPException):
+    code = error.code if error.code in HANDLED else 500
+    response, code = _render(code)
+    headers = {"Retry-After": "60"} if code in (429, 503) else {}
+    if code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    return response, code, headers
+
+
+def handle_csrf(error: CSRFError):
+    return _render(400, csrf=True)
+
+
+def handle_database_down(error: Exception):
+    log.error("database unavailable: %s", type(error).__name__)
+    from portal.extensions import db
+
+    db.session.rollback()
+    response, code = _render(503)
+    return response, code, {"Retry-After": "30"}
+
+
+def handle_unexpected(error: Exception):
+    reference = uuid.uuid4().hex[:12]
+    log.exception("unhandled error, reference %s", reference)
+    return _render(500, reference=reference)
+
+
+def init_app(app) -> None:
+    app.register_error_handler(CSRFError, handle_csrf)
+    app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(OperationalError, handle_database_down)
+    app.register_error_handler(DBAPIError, handle_database_down)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,33 @@
+"""Form pieces every domain uses."""
+
+import secrets
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+from wtforms.validators import ValidationError
+
+from portal.core.i18n import _
+
+
+class BaseForm(FlaskForm):
+    """All forms: server-side validation only (the templates set novalidate)."""
+
+
+class IdempotentForm(BaseForm):
+    """A form that creates something: a token minted when the form is shown makes a second
+    submission of the same page find the first result instead of creating another."""
+
+    submission_token = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.submission_token.data:
+            self.submission_token.data = secrets.token_urlsafe(24)
+
+    def validate_submission_token(self, field):
+        if not field.data or len(field.data) > 64:
+            raise ValidationError(_("This form has expired. Submit it again."))
+
+
+def strip_text(value):
+    return value.strip() if isinstance(value, str) else value

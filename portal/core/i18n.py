@@ -1,0 +1,77 @@
+"""The one import path for translation and for dates shown to people.
+
+Chinese dates use the ROC (Minguo) calendar, which Babel does not provide:
+ROC year = Gregorian year - 1911, and years before 1912 are 民國前N年.
+"""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_request_context, request
+from flask_babel import force_locale, get_locale, gettext, lazy_gettext, lazy_pgettext, ngettext, pgettext
+from flask_babel import format_date as babel_format_date
+from flask_login import current_user
+
+_ = gettext
+_l = lazy_gettext
+
+__all__ = ["_", "_l", "ngettext", "pgettext", "lazy_pgettext", "force_locale", "get_locale",
+           "roc_date", "format_day", "format_moment", "select_locale", "is_chinese", "html_lang"]
+
+TAIPEI = ZoneInfo("Asia/Taipei")
+
+
+def roc_date(day: date) -> str:
+    """民國115年11月27日 for 2026-11-27; 民國前1年 for 1911."""
+    year = day.year - 1911
+    era = f"民國{year}年" if year > 0 else f"民國前{1 - year}年"
+    return f"{era}{day.month}月{day.day}日"
+
+
+def is_chinese() -> bool:
+    return str(get_locale() or "").startswith("zh")
+
+
+def _local(moment: datetime | date) -> datetime | date:
+    if isinstance(moment, datetime):
+        return moment.astimezone(TAIPEI)
+    return moment
+
+
+def format_day(moment: datetime | date | None) -> str:
+    """A plain date in the reader's language: ROC years in Chinese, '27 November 2026' in English."""
+    if moment is None:
+        return ""
+    local = _local(moment)
+    day = local.date() if isinstance(local, datetime) else local
+    if is_chinese():
+        return roc_date(day)
+    return babel_format_date(day, "d MMMM y")
+
+
+def format_moment(moment: datetime | None) -> str:
+    """A date with the time of day in Taipei time."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(TAIPEI)
+    return f"{format_day(local)} {local:%H:%M}"
+
+
+def select_locale() -> str:
+    """Explicit choice (account, then cookie) → Accept-Language → Traditional Chinese."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = request.cookies.get("lang")
+    if chosen in languages:
+        return chosen
+    best = request.accept_languages.best_match(["zh-TW", "zh-Hant", "zh", "en"])
+    if best and best.startswith("en"):
+        return "en"
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def html_lang() -> str:
+    return "zh-Hant-TW" if is_chinese() else "en"

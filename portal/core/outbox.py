@@ -1,0 +1,111 @@
+"""Email goes into the outbox table inside the request's transaction; a worker delivers it.
+
+So a message exists only if the change it announces was committed, and a mail server that is
+down delays mail instead of losing a case.
+"""
+
+import smtplib
+from contextlib import nullcontext
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context, render_template
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.core.db import Base, UTCDateTime, utcnow
+from portal.core.i18n import force_locale
+
+MAX_ATTEMPTS = 8
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: queued, sent or failed (gave up after MAX_ATTEMPTS)
+    status: Mapped[str] = mapped_column(sa.String(10), default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(sa.String(300))
+
+
+def queue_email(session, *, to: str, template: str, locale: str | None = None, **context) -> OutboxMessage:
+    """Render emails/<template>.txt in the recipient's language and add it to the outbox (flushes)."""
+    locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    # Links in email always start with BASE_URL, never with the Host header of a request;
+    # CLI commands and workers have no request, so one is made up for url_for.
+    outside_request = nullcontext() if has_request_context() else current_app.test_request_context("/")
+    with outside_request, force_locale(locale):
+        text = render_template(f"emails/{template}.txt", base_url=current_app.config["BASE_URL"], **context)
+    subject, _, body = text.strip().partition("\n")
+    if "\r" in subject or "\n" in subject:  # header injection guard
+        raise ValueError("subject must be one line")
+    message = OutboxMessage(to_address=to, subject=subject.strip()[:200], body=body.strip() + "\n")
+    session.add(message)
+    session.flush()
+    return message
+
+
+def _send(message: OutboxMessage, config) -> None:
+    email = EmailMessage()
+    email["From"] = config["MAIL_FROM"]
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email["Message-ID"] = make_msgid(idstring=f"outbox{message.id}")
+    email.set_content(message.body)
+    with smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=20) as smtp:
+        if config.get("SMTP_STARTTLS"):
+            smtp.starttls()
+        if config.get("SMTP_USERNAME"):
+            smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
+        smtp.send_message(email)
+
+
+def deliver_pending(session, *, limit: int = 100) -> tuple[int, int]:
+    """Send due messages over SMTP; returns (sent, failed attempts). Commits after each message."""
+    config = current_app.config
+    if not config.get("SMTP_HOST"):
+        return 0, 0
+    now = utcnow()
+    due = session.scalars(
+        sa.select(OutboxMessage.id)
+        .where(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    sent = failed = 0
+    for message_id in due:
+        # Take the message with a conditional update so two workers never send it twice.
+        lease = utcnow() + timedelta(minutes=5)
+        taken = session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == "queued",
+                   OutboxMessage.next_attempt_at <= now)
+            .values(next_attempt_at=lease, attempts=OutboxMessage.attempts + 1)
+        ).rowcount
+        session.commit()
+        if not taken:
+            continue
+        message = session.get(OutboxMessage, message_id)
+        try:
+            _send(message, config)
+        except (OSError, smtplib.SMTPException) as error:
+            failed += 1
+            message.last_error = str(error)[:300]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.status = "failed"
+            else:
+                message.next_attempt_at = utcnow() + timedelta(minutes=2 ** message.attempts)
+        else:
+            sent += 1
+            message.status = "sent"
+            message.sent_at = utcnow()
+        session.commit()
+    return sent, failed

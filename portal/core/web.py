@@ -1,0 +1,32 @@
+"""Small helpers for views: safe redirects, client address, form errors from services."""
+
+from urllib.parse import urlsplit
+
+from flask import redirect, request, url_for
+
+
+def safe_next(default_endpoint: str = "public.home") -> str:
+    """The ?next= target when it is a path on this site, else the default page."""
+    target = request.values.get("next", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target \
+            and not parts.scheme and not parts.netloc:
+        return target
+    return url_for(default_endpoint)
+
+
+def redirect_next(default_endpoint: str = "public.home"):
+    return redirect(safe_next(default_endpoint), code=303)
+
+
+def client_address() -> str | None:
+    return request.remote_addr
+
+
+def attach_error(form, error) -> None:
+    """Show a service's refusal on the field it concerns, or at the top of the form."""
+    field = getattr(form, error.field, None) if getattr(error, "field", None) else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)

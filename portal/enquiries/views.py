@@ -1,0 +1,39 @@
+"""Asking a question of a mission."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal.core import policy
+from portal.core.db import commit_request
+from portal.core.i18n import _, is_chinese
+from portal.core.web import attach_error
+from portal.enquiries import service
+from portal.enquiries.forms import EnquiryForm
+from portal.extensions import db
+from portal.missions.service import list_countries
+
+bp = Blueprint("enquiries", __name__, url_prefix="/enquiries")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@policy.citizen_only
+def new_enquiry():
+    form = EnquiryForm()
+    chinese = is_chinese()
+    form.country_code.choices = [("", _("Choose a country"))] + [
+        (c.code, c.name(chinese)) for c in list_countries(db.session, chinese=chinese)]
+    if form.validate_on_submit():
+        try:
+            case, created = service.submit_enquiry(
+                db.session, applicant=current_user, country_code=form.country_code.data, topic=form.topic.data,
+                subject=form.subject.data, message=form.message.data, phone=form.phone.data,
+                submission_token=form.submission_token.data)
+        except service.EnquiryError as error:
+            attach_error(form, error)
+        else:
+            commit_request()
+            if not created:
+                flash(_("You had already sent this enquiry; here it is."), "info")
+            return redirect(url_for("accounts.case_detail", reference=case.reference, sent=1 if created else None),
+                            code=303)
+    return render_template("enquiries/new.html", form=form)

@@ -1,0 +1,1 @@
+"""Countries and territories (from CLDR via Babel) and the overseas missions that cover them."""

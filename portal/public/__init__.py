@@ -1,0 +1,1 @@
+"""Public pages: the home hub, privacy notice, language switch, health check, dev mailbox."""

@@ -1,0 +1,1 @@
+"""The consular officers' work queue over every kind of case."""

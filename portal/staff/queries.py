@@ -1,0 +1,73 @@
+"""Read-only queries for the staff queue, paged by keyset (not OFFSET)."""
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from portal.core import policy
+from portal.core.cases.models import Case
+from portal.core.db import utcnow
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    kind: str = ""
+    status: str = ""
+    mission_id: int | None = None
+    overdue: bool = False
+    assigned: str = ""  # "", "me" or "nobody"
+
+
+def encode_cursor(case: Case) -> str:
+    raw = f"{case.priority}|{case.due_at.timestamp()}|{case.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, datetime, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        priority, due, case_id = raw.split("|")
+        return int(priority), datetime.fromtimestamp(float(due), tz=utcnow().tzinfo), int(case_id)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def open_cases_page(session, user, filters: QueueFilter, *, after: str | None = None,
+                    now: datetime | None = None) -> tuple[list[Case], str | None]:
+    """One page of open cases the user may see: highest priority, then soonest due."""
+    now = now or utcnow()
+    query = (sa.select(Case).where(Case.closed_at.is_(None))
+             .options(joinedload(Case.mission), joinedload(Case.assignee)))
+    if not policy.sees_all_missions(user):
+        query = query.where(Case.mission_id == user.mission_id)
+    elif filters.mission_id:
+        query = query.where(Case.mission_id == filters.mission_id)
+    if filters.kind:
+        query = query.where(Case.kind == filters.kind)
+    if filters.status:
+        query = query.where(Case.status == filters.status)
+    if filters.overdue:
+        query = query.where(Case.due_at < now, Case.waiting_since.is_(None))
+    if filters.assigned == "me":
+        query = query.where(Case.assignee_id == user.id)
+    elif filters.assigned == "nobody":
+        query = query.where(Case.assignee_id.is_(None))
+    position = decode_cursor(after) if after else None
+    if position:
+        priority, due, case_id = position
+        query = query.where(sa.or_(
+            Case.priority < priority,
+            sa.and_(Case.priority == priority, Case.due_at > due),
+            sa.and_(Case.priority == priority, Case.due_at == due, Case.id > case_id)))
+    rows = session.scalars(query.order_by(Case.priority.desc(), Case.due_at, Case.id).limit(PAGE_SIZE + 1)).all()
+    next_cursor = encode_cursor(rows[PAGE_SIZE - 1]) if len(rows) > PAGE_SIZE else None
+    return list(rows[:PAGE_SIZE]), next_cursor
+
+
+def find_case(session, reference: str) -> Case | None:
+    return session.scalar(sa.select(Case).where(Case.reference == reference))

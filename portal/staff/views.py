@@ -1,0 +1,122 @@
+"""The work queue, the staff case page, and claiming, releasing and acting on cases."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.core import policy
+from portal.core.cases.forms import CaseActionForm, CaseVersionForm
+from portal.core.cases.registry import all_kinds, kind, workflow_for
+from portal.core.cases.service import CaseError, allowed_actions, claim, history, release, transition
+from portal.core.db import commit_request
+from portal.core.i18n import _, is_chinese
+from portal.core.refs import normalise_reference
+from portal.extensions import db
+from portal.missions.service import list_missions
+from portal.staff import queries
+from portal.staff.forms import QueueFilterForm
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+def _filter_form() -> QueueFilterForm:
+    form = QueueFilterForm(request.args)
+    kinds = all_kinds()
+    form.kind.choices = [("", _("All kinds"))] + [(k.workflow.kind, k.workflow.title) for k in kinds]
+    seen, statuses = set(), [("", _("All statuses"))]
+    for k in kinds:
+        for status in k.workflow.statuses:
+            if not status.is_closed and status.name not in seen:
+                seen.add(status.name)
+                statuses.append((status.name, status.title))
+    form.status.choices = statuses
+    chinese = is_chinese()
+    form.mission_id.choices = [("", _("All missions"))] + [
+        (str(m.id), m.name(chinese)) for m in list_missions(db.session)]
+    return form
+
+
+@bp.route("/queue")
+@policy.staff_only()
+def queue():
+    form = _filter_form()
+    mission = request.args.get("mission_id", "")
+    filters = queries.QueueFilter(kind=form.kind.data or "", status=form.status.data or "",
+                                  mission_id=int(mission) if mission.isdigit() else None,
+                                  overdue=bool(form.overdue.data), assigned=form.assigned.data or "")
+    cases, next_cursor = queries.open_cases_page(db.session, current_user, filters, after=request.args.get("after"))
+    next_args = {k: v for k, v in request.args.items() if k != "after"}
+    return render_template("staff/queue.html", form=form, cases=cases, next_cursor=next_cursor, next_args=next_args,
+                           sees_all=policy.sees_all_missions(current_user), workflow_for=workflow_for)
+
+
+def _case_or_404(reference: str):
+    case = queries.find_case(db.session, normalise_reference(reference))
+    if case is None or not policy.staff_can_see_case(current_user, case):
+        abort(404)
+    return case
+
+
+def _render_case(case, form=None, status=200):
+    return render_template(
+        "staff/case.html", case=case, workflow=workflow_for(case.kind), events=history(case, for_staff=True),
+        actions=allowed_actions(case, current_user), form=form or CaseActionForm(),
+        can_claim=policy.can_claim(current_user, case), can_release=policy.can_release(current_user, case),
+        detail=kind(case.kind).load_detail(db.session, case), detail_template=kind(case.kind).detail_template,
+    ), status
+
+
+@bp.route("/cases/<reference>")
+@policy.staff_only()
+def case_page(reference):
+    return _render_case(_case_or_404(reference))
+
+
+@bp.route("/cases/<reference>/claim", methods=["POST"])
+@policy.staff_only()
+def claim_case(reference):
+    case = _case_or_404(reference)
+    if CaseVersionForm().validate_on_submit():
+        try:
+            claim(db.session, case, by=current_user)
+        except CaseError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            commit_request()
+            flash(_("You hold this case now."), "success")
+    return redirect(url_for("staff.case_page", reference=case.reference), code=303)
+
+
+@bp.route("/cases/<reference>/release", methods=["POST"])
+@policy.staff_only()
+def release_case(reference):
+    case = _case_or_404(reference)
+    form = CaseVersionForm()
+    if form.validate_on_submit():
+        try:
+            release(db.session, case, by=current_user, expected_version=form.version.data)
+        except CaseError as error:
+            flash(str(error), "error")
+        else:
+            commit_request()
+            flash(_("The case is back in the queue."), "success")
+    return redirect(url_for("staff.case_page", reference=case.reference), code=303)
+
+
+@bp.route("/cases/<reference>/act", methods=["POST"])
+@policy.staff_only()
+def act_on_case(reference):
+    case = _case_or_404(reference)
+    form = CaseActionForm()
+    if not form.validate_on_submit():
+        return _render_case(case, form, 400)
+    try:
+        transition(db.session, case, form.action.data, by=current_user, note=form.note.data,
+                   expected_version=form.version.data)
+    except CaseError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return _render_case(case, form, 409)
+    commit_request()
+    flash(_("Done. The case is now: %(status)s.", status=workflow_for(case.kind).status(case.status).title), "success")
+    return redirect(url_for("staff.case_page", reference=case.reference), code=303)

@@ -1,0 +1,65 @@
+"""Catalog upkeep: extract every string, update zh_Hant_TW and en, compile.
+
+English catalogs repeat the source text, so both languages are complete and checkable.
+"""
+
+from pathlib import Path
+
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po, write_po
+
+LOCALES = ("zh_Hant_TW", "en")
+KEYWORDS = ["-k", "_l", "-k", "lazy_pgettext:1c,2", "-k", "pgettext:1c,2"]
+
+
+def _pybabel(*args: str) -> None:
+    CommandLineInterface().run(["pybabel", "-q", *args])
+
+
+def update_catalogs(root: Path, *, check: bool = False) -> list[str]:
+    directory = root / "portal" / "translations"
+    template = directory / "messages.pot"
+    _pybabel("extract", "-F", str(root / "config" / "babel.cfg"), *KEYWORDS, "--no-location",
+             "--omit-header", "-o", str(template), str(root / "portal"))
+    for locale in LOCALES:
+        po_path = directory / locale / "LC_MESSAGES" / "messages.po"
+        if not po_path.exists():
+            _pybabel("init", "-i", str(template), "-d", str(directory), "-l", locale)
+        else:
+            _pybabel("update", "-i", str(template), "-d", str(directory), "-l", locale,
+                     "--no-fuzzy-matching", "--ignore-obsolete", "--omit-header")
+        if locale == "en":
+            _fill_english(po_path)
+    problems = catalog_problems(directory) if check else []
+    _pybabel("compile", "-d", str(directory), "--use-fuzzy")
+    return problems
+
+
+def _fill_english(po_path: Path) -> None:
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale="en")
+    for message in catalog:
+        if message.id and not message.string:
+            message.string = message.id
+        message.flags.discard("fuzzy")
+    with po_path.open("wb") as handle:
+        write_po(handle, catalog, omit_header=False, ignore_obsolete=True, include_previous=False)
+
+
+def catalog_problems(directory: Path) -> list[str]:
+    """Missing, fuzzy or broken entries in either catalog."""
+    problems = []
+    for locale in LOCALES:
+        with (directory / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+            catalog = read_po(handle, locale=locale)
+        for message in catalog:
+            if not message.id:
+                continue
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            if not all(strings):
+                problems.append(f"{locale}: untranslated: {message.id!r}")
+            if message.fuzzy:
+                problems.append(f"{locale}: fuzzy: {message.id!r}")
+        for message, errors in catalog.check():
+            problems.extend(f"{locale}: {message.id!r}: {error}" for error in errors)
+    return problems
