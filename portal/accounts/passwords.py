@@ -12,7 +12,7 @@ _hasher = PasswordHasher()
 # A real hash to verify against when the account does not exist, so both answers take as long.
 _DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
 
-COMMON_PASSWORD_COUNT = 10_000
+COMMON_PASSWORD_COUNT = 30_000
 MAX_LENGTH = 256
 
 

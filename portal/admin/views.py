@@ -9,8 +9,8 @@ from portal.accounts import service
 from portal.accounts.forms import StaffAccountForm
 from portal.accounts.models import User
 from portal.core import policy
-from portal.core.cases.forms import CaseVersionForm
 from portal.core.db import commit_request
+from portal.core.forms import choices
 from portal.core.i18n import _, is_chinese
 from portal.core.roles import Role, STAFF_ROLES
 from portal.core.web import attach_error
@@ -25,7 +25,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def users():
     staff = db.session.scalars(sa.select(User).where(User.role.in_(STAFF_ROLES)).options(joinedload(User.mission))
                                .order_by(User.is_disabled, User.role, User.name)).all()
-    return render_template("admin/users.html", staff=staff, toggle_form=CaseVersionForm())
+    return render_template("admin/users.html", staff=staff)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -33,8 +33,8 @@ def users():
 def new_user():
     form = StaffAccountForm()
     chinese = is_chinese()
-    form.mission_id.choices = [("", _("Headquarters (no mission)"))] + [
-        (m.id, m.name(chinese)) for m in list_missions(db.session)]
+    form.mission_id.choices = choices([("", _("Headquarters (no mission)"))] + [
+        (m.id, m.name(chinese)) for m in list_missions(db.session)])
     if form.validate_on_submit():
         try:
             user = service.create_staff(db.session, name=form.name.data, email=form.email.data,

@@ -3,7 +3,7 @@
 import secrets
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import HiddenField, SelectChoice
 from wtforms.validators import ValidationError
 
 from portal.core.i18n import _
@@ -31,3 +31,8 @@ class IdempotentForm(BaseForm):
 
 def strip_text(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]

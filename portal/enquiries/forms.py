@@ -3,7 +3,7 @@
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from portal.core.forms import IdempotentForm, strip_text
+from portal.core.forms import IdempotentForm, choices, strip_text
 from portal.core.i18n import _l
 from portal.enquiries.models import EnquiryTopic
 from portal.enquiries.service import MAX_MESSAGE
@@ -14,7 +14,7 @@ class EnquiryForm(IdempotentForm):
     country_code = SelectField(_l("Which country are you in?"), validate_choice=False,
                                description=_l("Your enquiry goes to the mission that serves this country."),
                                validators=[DataRequired(_l("Choose the country you are in."))])
-    topic = SelectField(_l("What is it about?"), validate_choice=False, choices=[(t.value, t.title) for t in EnquiryTopic],
+    topic = SelectField(_l("What is it about?"), validate_choice=False, choices=choices((t.value, t.title) for t in EnquiryTopic),
                         validators=[DataRequired(_l("Choose what your enquiry is about."))])
     subject = StringField(_l("Subject"), filters=[strip_text], validators=[
         DataRequired(_l("Enter a subject.")),

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from portal.core import policy
 from portal.core.db import commit_request
+from portal.core.forms import choices
 from portal.core.i18n import _, is_chinese
 from portal.core.web import attach_error
 from portal.enquiries import service
@@ -20,8 +21,8 @@ bp = Blueprint("enquiries", __name__, url_prefix="/enquiries")
 def new_enquiry():
     form = EnquiryForm()
     chinese = is_chinese()
-    form.country_code.choices = [("", _("Choose a country"))] + [
-        (c.code, c.name(chinese)) for c in list_countries(db.session, chinese=chinese)]
+    form.country_code.choices = choices([("", _("Choose a country"))] + [
+        (c.code, c.name(chinese)) for c in list_countries(db.session, chinese=chinese)])
     if form.validate_on_submit():
         try:
             case, created = service.submit_enquiry(

@@ -2,7 +2,7 @@
 
 from wtforms import BooleanField, SelectField
 
-from portal.core.forms import BaseForm
+from portal.core.forms import BaseForm, choices
 from portal.core.i18n import _l
 
 
@@ -14,5 +14,5 @@ class QueueFilterForm(BaseForm):
     status = SelectField(_l("Status"), validate_choice=False)
     mission_id = SelectField(_l("Mission"), validate_choice=False)
     assigned = SelectField(_l("Held by"), validate_choice=False,
-                           choices=[("", _l("Anyone")), ("me", _l("Me")), ("nobody", _l("Nobody"))])
+                           choices=choices([("", _l("Anyone")), ("me", _l("Me")), ("nobody", _l("Nobody"))]))
     overdue = BooleanField(_l("Only overdue cases"))

@@ -8,6 +8,7 @@ from portal.core.cases.forms import CaseActionForm, CaseVersionForm
 from portal.core.cases.registry import all_kinds, kind, workflow_for
 from portal.core.cases.service import CaseError, allowed_actions, claim, history, release, transition
 from portal.core.db import commit_request
+from portal.core.forms import choices
 from portal.core.i18n import _, is_chinese
 from portal.core.refs import normalise_reference
 from portal.extensions import db
@@ -21,17 +22,17 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 def _filter_form() -> QueueFilterForm:
     form = QueueFilterForm(request.args)
     kinds = all_kinds()
-    form.kind.choices = [("", _("All kinds"))] + [(k.workflow.kind, k.workflow.title) for k in kinds]
+    form.kind.choices = choices([("", _("All kinds"))] + [(k.workflow.kind, k.workflow.title) for k in kinds])
     seen, statuses = set(), [("", _("All statuses"))]
     for k in kinds:
         for status in k.workflow.statuses:
             if not status.is_closed and status.name not in seen:
                 seen.add(status.name)
                 statuses.append((status.name, status.title))
-    form.status.choices = statuses
+    form.status.choices = choices(statuses)
     chinese = is_chinese()
-    form.mission_id.choices = [("", _("All missions"))] + [
-        (str(m.id), m.name(chinese)) for m in list_missions(db.session)]
+    form.mission_id.choices = choices([("", _("All missions"))] + [
+        (str(m.id), m.name(chinese)) for m in list_missions(db.session)])
     return form
 
 

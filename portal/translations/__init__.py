@@ -20,7 +20,7 @@ def update_catalogs(root: Path, *, check: bool = False) -> list[str]:
     directory = root / "portal" / "translations"
     template = directory / "messages.pot"
     _pybabel("extract", "-F", str(root / "config" / "babel.cfg"), *KEYWORDS, "--no-location",
-             "--omit-header", "-o", str(template), str(root / "portal"))
+             "--omit-header", "--ignore-dirs", ".* __pycache__", "-o", str(template), str(root / "portal"))
     for locale in LOCALES:
         po_path = directory / locale / "LC_MESSAGES" / "messages.po"
         if not po_path.exists():

@@ -1,0 +1,93 @@
+"""Test setup: one database built by running the real migrations, emptied after every test.
+
+SQLite by default; PostgreSQL when PORTAL_TEST_DATABASE_URL is set.
+"""
+
+import os
+import tempfile
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+pytest_plugins = ["tests.fixtures.accounts", "tests.fixtures.pages"]
+
+REFERENCE_TABLES = {"countries", "missions", "mission_countries", "alembic_version"}
+
+
+def database_url(tmp_dir: str) -> str:
+    return os.environ.get("PORTAL_TEST_DATABASE_URL") or f"sqlite:///{tmp_dir}/portal-test.db"
+
+
+def reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+class EnglishClient(FlaskClient):
+    """Tests read English text unless they ask for Chinese (the portal's default)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+
+
+@pytest.fixture(scope="session")
+def app():
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.core.db import unit_of_work
+    from portal.missions.service import load_countries, load_missions
+
+    tmp_dir = tempfile.mkdtemp(prefix="portal-tests-")
+    url = database_url(tmp_dir)
+    if url.startswith("postgresql"):
+        reset_postgres(url)
+    app = create_app({"DATABASE_URL": url, "WTF_CSRF_ENABLED": False, "SERVER_NAME": None}, env="testing")
+    with app.app_context():
+        upgrade()
+        with unit_of_work() as session:
+            load_countries(session)
+            load_missions(session)
+    app.test_client_class = EnglishClient
+    yield app
+
+
+@pytest.fixture(autouse=True)
+def clean_database(app):
+    """Each test starts with only the reference data (countries and missions)."""
+    yield
+    from portal.extensions import db, limiter
+
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                if table.name not in REFERENCE_TABLES:
+                    connection.execute(table.delete())
+        limiter.reset()
+
+
+@pytest.fixture
+def app_context(app):
+    with app.app_context():
+        yield
+        from portal.extensions import db
+
+        db.session.remove()
+
+
+@pytest.fixture
+def session(app_context):
+    from portal.extensions import db
+
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
