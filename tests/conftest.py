@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-pytest_plugins = ["tests.fixtures.accounts", "tests.fixtures.pages"]
+pytest_plugins = ["tests.fixtures.accounts", "tests.fixtures.cases", "tests.fixtures.pages"]
 
 REFERENCE_TABLES = {"countries", "missions", "mission_countries", "alembic_version"}
 
@@ -55,6 +55,10 @@ def app():
             load_missions(session)
     app.test_client_class = EnglishClient
     yield app
+    from portal.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,262 @@
+"""The case journey: submit, queue, claim, act, history; and who may do what."""
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from tests.fixtures.accounts import sign_in
+from tests.fixtures.cases import load_case
+from tests.fixtures.pages import text_of
+
+
+def submit(client, token="form-1", country="JP", subject="Passport renewal"):
+    return client.post("/enquiries/new", data={"country_code": country, "topic": "passports", "subject": subject,
+                                               "message": "How do I renew?", "submission_token": token})
+
+
+def count(app, model):
+    from portal.extensions import db
+
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_a_citizen_submits_an_enquiry_and_sees_it_in_my_cases(app, client, citizen, outbox, get_page):
+    sign_in(client, citizen)
+    response = submit(client)
+    assert response.status_code == 303
+    _, document = get_page(response.headers["Location"])
+    text = text_of(document)
+    assert "Your request has been sent" in text
+    reference = document.find(".//strong[@class='reference']").text
+    assert reference.startswith("ENQ-")
+    case, events = load_case(app, reference)
+    assert case.mission.code == "tokyo" and case.status == "submitted"
+    assert events == [("submit", "submitted", None)]
+    assert f"We have received your request {reference}" in outbox(citizen.email)[-1].subject
+    _, document = get_page("/account")
+    assert reference in text_of(document) and "Received" in text_of(document)
+
+
+def test_the_enquiry_goes_to_the_mission_covering_the_country(app, client, citizen):
+    sign_in(client, citizen)
+    location = submit(client, country="LS").headers["Location"]  # Lesotho: covered from South Africa
+    case, _ = load_case(app, location.split("/")[-1].split("?")[0])
+    assert case.mission.country_code == "ZA"
+
+
+def test_submitting_the_same_form_twice_makes_one_case(app, client, citizen):
+    from portal.core.cases.models import Case
+
+    sign_in(client, citizen)
+    first, second = submit(client, token="same"), submit(client, token="same")
+    assert first.headers["Location"].split("?")[0] == second.headers["Location"].split("?")[0]
+    assert count(app, Case) == 1
+
+
+def test_bad_enquiries_get_clear_messages_and_save_nothing(app, client, citizen, outbox):
+    from portal.core.cases.models import Case
+
+    sign_in(client, citizen)
+    cases = [
+        ({"country_code": "", "subject": "", "message": ""}, ["Choose the country you are in.", "Enter a subject.",
+                                                               "Enter your question."]),
+        ({"country_code": "XX", "subject": "s", "message": "m"}, ["Choose the country you are in from the list."]),
+        ({"country_code": "JP", "subject": "s", "message": "m" * 3001}, ["3,000 characters or fewer"]),
+        ({"country_code": "JP", "subject": "s", "message": "m", "phone": "call me"}, ["Enter a phone number"]),
+        ({"country_code": "JP", "subject": "s", "message": "m", "topic": "bribes"}, ["Choose what your enquiry is about."]),
+    ]
+    for fields, messages in cases:
+        data = {"topic": "passports", "submission_token": "x", **fields}
+        body = client.post("/enquiries/new", data=data).get_data(as_text=True)
+        for message in messages:
+            assert message in body, (fields, message)
+    assert count(app, Case) == 0 and outbox() == []
+
+
+def test_the_whole_journey_from_queue_to_answer(app, make_user, citizen, make_enquiry, outbox, get_page):
+    officer = make_user("staff", mission="tokyo")
+    reference = make_enquiry(citizen)
+    staff = app.test_client()
+    sign_in(staff, officer)
+    _, document = get_page("/staff/queue", client_=staff)
+    assert reference in text_of(document)
+
+    assert staff.post(f"/staff/cases/{reference}/claim", data={"version": 1}).status_code == 303
+    case, _ = load_case(app, reference)
+    assert case.assignee_id == officer.id
+    steps = [("start", None), ("request_info", "Please send a copy of your residence card."),
+             ("reply", "Attached as requested."), ("answer", "You can renew at our office.")]
+    for action, note in steps:
+        case, _ = load_case(app, reference)
+        if action == "reply":
+            citizen_client = app.test_client()
+            sign_in(citizen_client, citizen)
+            response = citizen_client.post(f"/account/cases/{reference}",
+                                           data={"action": action, "note": note, "version": case.version})
+        else:
+            response = staff.post(f"/staff/cases/{reference}/act",
+                                  data={"action": action, "note": note or "", "version": case.version})
+        assert response.status_code == 303, (action, response.get_data(as_text=True)[-2000:])
+    case, events = load_case(app, reference)
+    assert case.status == "answered" and case.closed_at is not None
+    assert [e[0] for e in events] == ["submit", "claim", "start", "request_info", "reply", "answer"]
+    subjects = [m.subject for m in outbox(citizen.email)]
+    assert subjects.count(f"Update on your request {reference}") == 3  # start, request_info, answer
+    assert "You can renew at our office." in outbox(citizen.email)[-1].body
+
+    citizen_client = app.test_client()
+    sign_in(citizen_client, citizen)
+    _, document = get_page(f"/account/cases/{reference}", client_=citizen_client)
+    text = text_of(document)
+    assert "Answered" in text and "You can renew at our office." in text
+    assert "Claimed by" not in text  # internal events stay with staff
+
+
+def test_a_note_is_required_where_the_workflow_says_so_and_nothing_changes(app, officer, citizen, make_enquiry, outbox):
+    from portal.core.cases.models import CaseEvent
+
+    reference = make_enquiry(citizen)
+    staff = app.test_client()
+    sign_in(staff, officer)
+    staff.post(f"/staff/cases/{reference}/claim", data={"version": 1})
+    staff.post(f"/staff/cases/{reference}/act", data={"action": "start", "version": 2})
+    before_events, before_mail = count(app, CaseEvent), len(outbox())
+    response = staff.post(f"/staff/cases/{reference}/act", data={"action": "answer", "note": " ", "version": 3})
+    assert response.status_code == 409
+    assert "Enter a note: this action needs one." in response.get_data(as_text=True)
+    case, _ = load_case(app, reference)
+    assert case.status == "in_progress"
+    assert count(app, CaseEvent) == before_events and len(outbox()) == before_mail
+
+
+def test_acting_on_a_stale_page_is_refused(app, officer, citizen, make_enquiry):
+    reference = make_enquiry(citizen)
+    staff = app.test_client()
+    sign_in(staff, officer)
+    staff.post(f"/staff/cases/{reference}/claim", data={"version": 1})
+    response = staff.post(f"/staff/cases/{reference}/act", data={"action": "start", "version": 1})
+    assert response.status_code == 409 and "Someone else changed this case" in response.get_data(as_text=True)
+
+
+def test_staff_must_claim_before_acting(app, officer, citizen, make_enquiry):
+    reference = make_enquiry(citizen)
+    staff = app.test_client()
+    sign_in(staff, officer)
+    response = staff.post(f"/staff/cases/{reference}/act", data={"action": "start", "version": 1})
+    assert response.status_code == 409
+    assert load_case(app, reference)[0].status == "submitted"
+
+
+def test_two_officers_claiming_at_once_exactly_one_wins(app, make_user, citizen, make_enquiry):
+    reference = make_enquiry(citizen)
+    officers = [make_user("staff", mission="tokyo") for _ in range(6)]
+    clients = []
+    for officer in officers:
+        staff = app.test_client()
+        sign_in(staff, officer)
+        clients.append(staff)
+    barrier, results = threading.Barrier(len(clients)), []
+
+    def claim(staff):
+        barrier.wait()
+        response = staff.post(f"/staff/cases/{reference}/claim", data={"version": 1}, follow_redirects=True)
+        results.append(response.get_data(as_text=True))
+
+    threads = [threading.Thread(target=claim, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum("You hold this case now." in r for r in results) == 1
+    assert sum("Another officer claimed this case" in r or "cannot be claimed" in r for r in results) == 5
+    case, events = load_case(app, reference)
+    assert case.assignee_id in {o.id for o in officers}
+    assert [e[0] for e in events].count("claim") == 1
+
+
+def test_releasing_puts_the_case_back_and_only_the_holder_or_a_supervisor_may(app, make_user, citizen, make_enquiry):
+    reference = make_enquiry(citizen)
+    holder, other, boss = make_user("staff"), make_user("staff"), make_user("supervisor")
+    clients = {}
+    for name, user in (("holder", holder), ("other", other), ("boss", boss)):
+        clients[name] = app.test_client()
+        sign_in(clients[name], user)
+    clients["holder"].post(f"/staff/cases/{reference}/claim", data={"version": 1})
+    clients["other"].post(f"/staff/cases/{reference}/release", data={"version": 2})
+    assert load_case(app, reference)[0].assignee_id == holder.id
+    clients["boss"].post(f"/staff/cases/{reference}/release", data={"version": 2})
+    assert load_case(app, reference)[0].assignee_id is None
+
+
+def test_a_citizen_gets_404_for_another_citizens_case(app, make_user, make_enquiry):
+    owner, stranger = make_user("citizen"), make_user("citizen")
+    reference = make_enquiry(owner)
+    client = app.test_client()
+    sign_in(client, stranger)
+    assert client.get(f"/account/cases/{reference}").status_code == 404
+    response = client.post(f"/account/cases/{reference}", data={"action": "withdraw", "version": 1})
+    assert response.status_code == 404
+    assert load_case(app, reference)[0].status == "submitted"
+
+
+def test_staff_get_404_for_another_missions_case_and_do_not_see_it_queued(app, make_user, citizen, make_enquiry):
+    reference = make_enquiry(citizen, country="FR")
+    tokyo_officer = make_user("staff", mission="tokyo")
+    client = app.test_client()
+    sign_in(client, tokyo_officer)
+    assert reference not in client.get("/staff/queue").get_data(as_text=True)
+    assert client.get(f"/staff/cases/{reference}").status_code == 404
+    assert client.post(f"/staff/cases/{reference}/claim", data={"version": 1}).status_code == 404
+    assert client.post(f"/staff/cases/{reference}/act", data={"action": "start", "version": 1}).status_code == 404
+    assert load_case(app, reference)[0].assignee_id is None
+
+
+def test_supervisors_see_every_mission_and_can_filter_by_one(app, supervisor, citizen, make_enquiry):
+    paris, tokyo = make_enquiry(citizen, country="FR"), make_enquiry(citizen, country="JP")
+    client = app.test_client()
+    sign_in(client, supervisor)
+    page = client.get("/staff/queue").get_data(as_text=True)
+    assert paris in page and tokyo in page
+    from tests.fixtures.accounts import mission_id
+
+    with app.app_context():
+        paris_id = mission_id("paris")
+    filtered = client.get(f"/staff/queue?mission_id={paris_id}").get_data(as_text=True)
+    assert paris in filtered and tokyo not in filtered
+
+
+def test_citizens_cannot_use_staff_pages(app, citizen, make_enquiry):
+    reference = make_enquiry(citizen)
+    client = app.test_client()
+    sign_in(client, citizen)
+    assert client.get("/staff/queue").status_code == 403
+    assert client.post(f"/staff/cases/{reference}/claim", data={"version": 1}).status_code == 403
+    assert client.get("/admin/users").status_code == 403
+
+
+def test_a_citizen_can_withdraw_but_not_take_staff_actions(app, citizen, make_enquiry):
+    reference = make_enquiry(citizen)
+    client = app.test_client()
+    sign_in(client, citizen)
+    refused = client.post(f"/account/cases/{reference}", data={"action": "start", "version": 1})
+    assert "That action is not available" in refused.get_data(as_text=True)
+    assert load_case(app, reference)[0].status == "submitted"
+    client.post(f"/account/cases/{reference}", data={"action": "withdraw", "version": 1})
+    case, _ = load_case(app, reference)
+    assert case.status == "withdrawn" and case.closed_at is not None
+
+
+@pytest.mark.parametrize("action", ["start", "request_info", "reply", "answer", "withdraw"])
+def test_every_transition_is_allowed_only_to_its_parties(app, action):
+    from portal.core.cases.registry import workflow_for
+    from portal.core.cases.workflow import APPLICANT
+    from portal.core.roles import Role
+
+    workflow = workflow_for("enquiry")
+    move = next(t for t in workflow.transitions if t.action == action)
+    allowed = {party for party in (APPLICANT, Role.STAFF, Role.SUPERVISOR, Role.ADMIN) if move.allows(party)}
+    expected = {APPLICANT} if action in ("reply", "withdraw") else {Role.STAFF, Role.SUPERVISOR, Role.ADMIN}
+    assert allowed == expected
+    assert not move.allows(Role.CITIZEN)

@@ -1,0 +1,123 @@
+"""The staff queue: order, filters, overdue flags, keyset paging and bounded queries."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+import time_machine
+from sqlalchemy import event
+
+from portal.core.workdays import TAIPEI
+from tests.fixtures.accounts import sign_in
+from tests.fixtures.cases import load_case
+
+
+def references_on(page_html: str) -> list[str]:
+    import re
+
+    return re.findall(r'class="reference" href="/staff/cases/([^"]+)"', page_html)
+
+
+def test_the_queue_pages_by_keyset_in_due_order_without_gaps_or_repeats(app, citizen, officer, make_enquiry):
+    with time_machine.travel(datetime(2026, 11, 2, 9, 0, tzinfo=TAIPEI), tick=False) as traveller:
+        made = []
+        for day in range(30):
+            traveller.shift(3600 * 7)
+            made.append(make_enquiry(citizen, subject=f"Question {day}"))
+    client = app.test_client()
+    sign_in(client, officer)
+    seen, url = [], "/staff/queue"
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        seen.extend(references_on(html))
+        import re
+
+        found = re.search(r'href="(/staff/queue\?after=[^"]+)">Next page', html)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    assert seen == made  # oldest first = soonest due, every case exactly once
+    assert len(seen) == 30
+
+
+def test_the_queue_issues_the_same_number_of_queries_however_long_it_is(app, citizen, officer, make_enquiry):
+    client = app.test_client()
+    sign_in(client, officer)
+    from portal.extensions import db
+
+    def queries_for_queue() -> int:
+        statements = []
+        with app.app_context():
+            engine = db.engine
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/staff/queue").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    make_enquiry(citizen)
+    few = queries_for_queue()
+    for _ in range(12):
+        make_enquiry(citizen)
+    assert queries_for_queue() == few
+
+
+def test_overdue_cases_are_flagged_and_can_be_filtered(app, citizen, officer, make_enquiry):
+    with time_machine.travel(datetime(2026, 11, 2, 9, 0, tzinfo=TAIPEI)):
+        late = make_enquiry(citizen, subject="Old question")
+    fresh = make_enquiry(citizen, subject="New question")
+    client = app.test_client()
+    sign_in(client, officer)
+    everything = client.get("/staff/queue").get_data(as_text=True)
+    assert late in everything and fresh in everything and "Overdue" in everything
+    only_late = client.get("/staff/queue?overdue=y").get_data(as_text=True)
+    assert references_on(only_late) == [late]
+
+
+def test_filters_by_status_and_holder(app, citizen, officer, make_enquiry):
+    first, second = make_enquiry(citizen), make_enquiry(citizen)
+    client = app.test_client()
+    sign_in(client, officer)
+    client.post(f"/staff/cases/{first}/claim", data={"version": 1})
+    client.post(f"/staff/cases/{first}/act", data={"action": "start", "version": 2})
+    assert references_on(client.get("/staff/queue?status=in_progress").get_data(as_text=True)) == [first]
+    assert references_on(client.get("/staff/queue?assigned=nobody").get_data(as_text=True)) == [second]
+    assert references_on(client.get("/staff/queue?assigned=me").get_data(as_text=True)) == [first]
+
+
+def test_waiting_on_the_citizen_pauses_the_service_level_clock(app, citizen, officer, make_enquiry):
+    client = app.test_client()
+    with time_machine.travel(datetime(2026, 11, 2, 9, 0, tzinfo=TAIPEI)) as traveller:  # a Monday
+        reference = make_enquiry(citizen)
+        due_before = load_case(app, reference)[0].due_at
+        assert due_before.astimezone(TAIPEI).date().isoformat() == "2026-11-09"
+        sign_in(client, officer)
+        client.post(f"/staff/cases/{reference}/claim", data={"version": 1})
+        client.post(f"/staff/cases/{reference}/act", data={"action": "start", "version": 2})
+        client.post(f"/staff/cases/{reference}/act", data={"action": "request_info", "note": "Send a copy",
+                                                          "version": 3})
+        traveller.move_to(datetime(2026, 11, 13, 9, 0, tzinfo=TAIPEI))  # the citizen answers 9 working days later
+        case, _ = load_case(app, reference)
+        assert case.waiting_since is not None and not case.is_overdue()
+        citizen_client = app.test_client()
+        sign_in(citizen_client, citizen)
+        citizen_client.post(f"/account/cases/{reference}", data={"action": "reply", "note": "Here it is",
+                                                                 "version": case.version})
+        case, _ = load_case(app, reference)
+        assert case.waiting_since is None
+        assert case.due_at.astimezone(TAIPEI).date().isoformat() == "2026-11-20"  # 9 Nov + the 9 paused days
+        assert not case.is_overdue()
+
+
+def test_nothing_is_queued_for_staff_once_closed(app, citizen, officer, make_enquiry):
+    reference = make_enquiry(citizen)
+    citizen_client = app.test_client()
+    sign_in(citizen_client, citizen)
+    citizen_client.post(f"/account/cases/{reference}", data={"action": "withdraw", "version": 1})
+    client = app.test_client()
+    sign_in(client, officer)
+    assert reference not in client.get("/staff/queue").get_data(as_text=True)
+    from portal.core.cases.models import Case
+    from portal.extensions import db
+
+    with app.app_context():
+        assert db.session.scalar(sa.select(Case.closed_at).where(Case.reference == reference)) is not None
