@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from portal.core.db import unit_of_work
 from portal.extensions import db
@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @click.command("seed")
+@with_appcontext
 def seed_command():
     """Load countries and missions; in development also the demo accounts and cases."""
     from portal.demo import load_demo_accounts
@@ -61,6 +62,7 @@ def create_user(email, name, role, mission_code, password):
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--once", is_flag=True, help="Deliver what is due and stop.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
 def worker_command(once, interval):
@@ -79,6 +81,7 @@ def worker_command(once, interval):
 
 
 @click.command("translate")
+@with_appcontext
 @click.option("--check", is_flag=True, help="Fail when the catalogs are out of date.")
 def translate_command(check):
     """Extract strings, update both catalogs, fill English with the source text, compile."""

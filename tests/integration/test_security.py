@@ -1,0 +1,151 @@
+"""Headers, cookies, CSRF, error pages, the database going away, and every route as nobody."""
+
+import pytest
+import sqlalchemy as sa
+
+from tests.fixtures.accounts import sign_in
+
+PUBLIC_GET = ["/", "/missions", "/privacy", "/account/login", "/account/register", "/account/reset", "/healthz"]
+
+
+def all_rules(app):
+    return [rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"]
+
+
+def test_every_route_has_exactly_one_access_rule(app):
+    for rule in all_rules(app):
+        view = app.view_functions[rule.endpoint]
+        assert getattr(view, "access_rule", None), f"{rule.rule} has no access decorator from portal.core.policy"
+
+
+def test_every_non_public_page_sends_nobody_to_sign_in(app, client):
+    for rule in all_rules(app):
+        view = app.view_functions[rule.endpoint]
+        if view.access_rule == "public" or "GET" not in rule.methods:
+            continue
+        url = rule.rule.replace("<reference>", "ENQ-0000-0000-0").replace("<int:user_id>", "1")
+        response = client.get(url)
+        assert response.status_code == 302 and "/account/login" in response.headers["Location"], rule.rule
+
+
+def test_every_post_route_refuses_nobody(app, client):
+    for rule in all_rules(app):
+        if "POST" not in rule.methods or app.view_functions[rule.endpoint].access_rule == "public":
+            continue
+        url = (rule.rule.replace("<reference>", "ENQ-0000-0000-0").replace("<int:user_id>", "1")
+               .replace("<any(disable, enable):change>", "disable"))
+        assert client.post(url, data={}).status_code == 302, rule.rule
+
+
+@pytest.mark.parametrize("path", PUBLIC_GET)
+def test_security_headers_on_every_page(client, path):
+    headers = client.get(path).headers
+    csp = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    if headers["Content-Type"].startswith("text/"):
+        assert "charset=utf-8" in headers["Content-Type"]
+
+
+def test_personal_pages_are_never_cached(client, citizen):
+    sign_in(client, citizen)
+    assert client.get("/account").headers["Cache-Control"] == "no-store"
+
+
+def test_session_cookie_flags(app, citizen):
+    client = app.test_client()
+    response = client.post("/account/login", data={"email": citizen.email, "password": "correct horse battery staple"})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_production_cookies_are_secure_and_host_only(app):
+    from portal import create_app
+
+    production = create_app({"SECRET_KEY": "x" * 32, "DATABASE_URL": app.config["DATABASE_URL"]}, env="production")
+    assert production.config["SESSION_COOKIE_SECURE"] is True
+    assert production.config["SESSION_COOKIE_NAME"].startswith("__Host-")
+    assert production.config["DEV_MAILBOX"] is False and production.config["LOAD_DEMO_ACCOUNTS"] is False
+    assert "/dev/mailbox" not in {r.rule for r in production.url_map.iter_rules()}
+
+
+def test_the_app_refuses_to_start_without_a_secret_key(app):
+    from portal import create_app
+
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"DATABASE_URL": app.config["DATABASE_URL"]}, env="production")
+
+
+def test_a_form_without_its_csrf_token_gets_a_translated_400(app, client):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.post("/account/login", data={"email": "a@example.tw", "password": "x"})
+        assert response.status_code == 400
+        assert "The form had expired" in response.get_data(as_text=True)
+        zh = client.post("/account/login", data={}, headers={"Accept-Language": "zh-TW"})
+        assert "zh-Hant-TW" in zh.get_data(as_text=True)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.mark.parametrize("path, status", [("/no-such-page", 404), ("/account/login/../../etc", 404)])
+def test_error_pages_are_translated_pages_not_tracebacks(client, path, status):
+    english = client.get(path)
+    chinese = client.get(path, headers={"Accept-Language": "zh-TW,zh;q=0.9"})
+    assert english.status_code == chinese.status_code == status
+    assert "Page not found" in english.get_data(as_text=True)
+    assert "找不到" in chinese.get_data(as_text=True)
+
+
+def test_an_unexpected_error_shows_a_reference_and_no_traceback(app, client, monkeypatch):
+    from portal.public import views
+
+    def broken():
+        raise RuntimeError("boom at /secret/path.py")
+
+    monkeypatch.setitem(app.view_functions, "public.privacy", views.policy.public(broken))
+    response = client.get("/privacy")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "give this reference" in body and "Traceback" not in body and "secret/path" not in body
+
+
+def test_when_the_database_is_down_pages_answer_503_and_healthz_says_so(app, client, monkeypatch):
+    from portal.extensions import db
+
+    assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok"}
+    with app.app_context():
+        engine = db.engine
+    original = engine.pool
+
+    def unreachable(*args, **kwargs):
+        raise sa.exc.OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+    monkeypatch.setattr(engine, "raw_connection", unreachable)
+    monkeypatch.setattr(engine.pool, "connect", unreachable)
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.get_json()["database"] == "unreachable"
+    page = client.get("/missions", headers={"Accept-Language": "zh-TW"})
+    assert page.status_code == 503 and page.headers["Retry-After"]
+    body = page.get_data(as_text=True)
+    assert "Traceback" not in body and "很抱歉，目前無法提供服務" in body
+    monkeypatch.undo()
+    assert engine.pool is original
+    assert client.get("/missions").status_code == 200
+
+
+def test_the_next_parameter_never_leaves_the_site(client, citizen):
+    for target in ("https://evil.example", "//evil.example", "/\\evil.example"):
+        response = client.post(f"/account/login?next={target}",
+                               data={"email": citizen.email, "password": "correct horse battery staple"})
+        assert response.headers["Location"] == "/account", target
+        client.post("/account/logout")
+
+
+def test_registration_is_rate_limited_per_address(client):
+    statuses = [client.post("/account/register", data={"name": "A", "email": f"a{i}@example.tw",
+                                                         "password": "x", "password_confirm": "x"}).status_code
+                for i in range(11)]
+    assert statuses[:10] == [200] * 10 and statuses[10] == 429
