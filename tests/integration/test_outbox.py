@@ -1,0 +1,88 @@
+"""Email leaves through the outbox: only when the change was saved, delivered by the worker over real SMTP."""
+
+import socket
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
+
+
+class Collect(Message):
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def handle_message(self, message):
+        self.messages.append(message)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    handler = Collect()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, handler
+    controller.stop()
+
+
+def test_the_worker_delivers_queued_mail_over_smtp(app, client, smtp_server, outbox):
+    controller, handler = smtp_server
+    client.post("/account/register", data={"name": "Amy", "email": "amy@example.tw",
+                                           "password": "correct horse battery staple",
+                                           "password_confirm": "correct horse battery staple"})
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port)
+    try:
+        result = app.test_cli_runner().invoke(args=["worker", "--once"])
+    finally:
+        app.config.update(SMTP_HOST=None)
+    assert result.exit_code == 0 and "sent 1" in result.output
+    assert len(handler.messages) == 1
+    delivered = handler.messages[0]
+    assert delivered["To"] == "amy@example.tw" and delivered["Subject"] == "Confirm your email address"
+    assert "/account/confirm/" in delivered.get_payload(decode=True).decode()
+    assert [m.status for m in outbox()] == ["sent"]
+
+
+def test_a_mail_server_that_is_down_delays_mail_but_loses_nothing(app, client, outbox):
+    client.post("/account/reset", data={"email": "nobody@example.tw"})  # nothing queued for an unknown address
+    client.post("/account/register", data={"name": "Amy", "email": "amy@example.tw",
+                                           "password": "correct horse battery staple",
+                                           "password_confirm": "correct horse battery staple"})
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())  # nobody listens there
+    try:
+        from portal.core.outbox import deliver_pending
+        from portal.extensions import db
+
+        with app.app_context():
+            sent, failed = deliver_pending(db.session)
+    finally:
+        app.config.update(SMTP_HOST=None)
+    assert (sent, failed) == (0, 1)
+    [message] = outbox()
+    assert message.status == "queued" and message.attempts == 1 and message.last_error
+
+
+def test_no_mail_is_queued_when_the_change_is_not_saved(app):
+    from portal.accounts.models import User
+    from portal.core.outbox import OutboxMessage, queue_email
+    from portal.extensions import db
+
+    with app.test_request_context():
+        user = User(name="Ghost", email="ghost@example.tw", password_hash="!")
+        db.session.add(user)
+        db.session.flush()
+        queue_email(db.session, to=user.email, template="reset_password", user=user, token="t")
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_the_worker_says_what_is_missing_without_smtp(app):
+    result = app.test_cli_runner().invoke(args=["worker", "--once"])
+    assert result.exit_code != 0 and "PORTAL_SMTP_HOST" in result.output
