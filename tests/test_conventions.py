@@ -19,7 +19,8 @@ def test_every_test_like_function_is_collected():
     for path in ROOT.glob("tests/**/*.py"):
         tree = ast.parse(path.read_text())
         for node in tree.body:
-            if isinstance(node, ast.FunctionDef) and "test" in node.name and not node.name.startswith("test_"):
+            if (isinstance(node, ast.FunctionDef) and "test" in node.name
+                    and not node.name.startswith(("test_", "pytest_"))):
                 raise AssertionError(f"{path.name}:{node.name} looks like a test but will never run")
 
 

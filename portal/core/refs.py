@@ -1,19 +1,23 @@
 """Human-friendly references: a kind prefix, eight random Crockford base-32 characters and a
-check character, e.g. ENQ-7K2Q-MX4D-J. Random, so one reference tells nothing about another."""
+check character, e.g. ENQ-7K2Q-MX4D-J. Random, so one reference tells nothing about another.
+
+The check character is Luhn mod 32 over the same alphabet: it catches every single mistyped
+character and most swaps of neighbours, and is never a symbol a person would struggle to read out.
+"""
 
 import secrets
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-# Crockford's check symbols extend the alphabet to 37 characters (value mod 37).
-CHECK_SYMBOLS = CROCKFORD + "*~$=U"
 _TYPO_MAP = str.maketrans({"I": "1", "L": "1", "O": "0"})
 
 
 def check_character(body: str) -> str:
-    value = 0
-    for char in body:
-        value = value * 32 + CROCKFORD.index(char)
-    return CHECK_SYMBOLS[value % 37]
+    base, total, factor = len(CROCKFORD), 0, 2
+    for char in reversed(body):
+        addend = factor * CROCKFORD.index(char)
+        total += addend // base + addend % base
+        factor = 3 - factor
+    return CROCKFORD[-total % base]
 
 
 def new_reference(prefix: str, length: int = 8) -> str:
@@ -23,7 +27,7 @@ def new_reference(prefix: str, length: int = 8) -> str:
 
 def normalise_reference(text: str) -> str:
     """Upper case, typo-tolerant letters mapped, separators re-inserted: what a person typed → the stored form."""
-    cleaned = "".join(ch for ch in text.upper() if ch.isalnum() or ch in CHECK_SYMBOLS)
+    cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
     prefix, rest = cleaned[:3], cleaned[3:].translate(_TYPO_MAP)
     if len(rest) != 9:
         return text.strip().upper()

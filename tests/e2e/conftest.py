@@ -1,0 +1,65 @@
+"""Browser tests: Playwright drives the system Chromium against a live server with CSRF on."""
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("PORTAL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+SCREENSHOTS = os.environ.get("PORTAL_SCREENSHOTS")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The portal served on a free port, sharing the test database, with CSRF protection on."""
+    from portal import create_app
+
+    served = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "WTF_CSRF_ENABLED": True}, env="testing")
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    served.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield served.config["BASE_URL"]
+    server.shutdown()
+    thread.join(5)
+    from portal.extensions import db
+
+    with served.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def check_page():
+    """check_page(page, name): axe finds nothing (WCAG 2.2 AA, target size on); optionally save screenshots."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check(page, name: str):
+        results = axe.run(page, options={
+            "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
+            "rules": {"target-size": {"enabled": True}},
+            "resultTypes": ["violations"]})
+        assert results.violations_count == 0, f"{name}: {results.generate_report()}"
+        if SCREENSHOTS:
+            folder = Path(SCREENSHOTS)
+            folder.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+    return check
