@@ -28,7 +28,7 @@ catalogs: venv
 run: translations
 	$(FLASK) db upgrade
 	$(FLASK) seed
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	PORTAL_BASE_URL="$${PORTAL_BASE_URL:-http://$(HOST):$(PORT)}" $(FLASK) run --host $(HOST) --port $(PORT)
 
 worker: translations
 	$(FLASK) worker
