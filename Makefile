@@ -19,7 +19,7 @@ venv: $(BIN)/activate
 
 # Compile the message catalogs (the .mo files are built, not committed).
 translations: venv
-	$(BIN)/pybabel compile --use-fuzzy -d portal/translations -q
+	$(BIN)/pybabel -q compile -d portal/translations
 
 # Extract strings and update both catalogs (run after changing any visible text).
 catalogs: venv
