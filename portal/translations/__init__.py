@@ -27,23 +27,25 @@ def update_catalogs(root: Path, *, check: bool = False) -> list[str]:
             _pybabel("init", "-i", str(template), "-d", str(directory), "-l", locale)
         else:
             _pybabel("update", "-i", str(template), "-d", str(directory), "-l", locale,
-                     "--no-fuzzy-matching", "--ignore-obsolete", "--omit-header")
-        if locale == "en":
-            _fill_english(po_path)
+                     "--no-fuzzy-matching", "--ignore-obsolete")
+        _tidy(po_path, locale)
     problems = catalog_problems(directory) if check else []
-    _pybabel("compile", "-d", str(directory), "--use-fuzzy")
+    _pybabel("compile", "-d", str(directory))
     return problems
 
 
-def _fill_english(po_path: Path) -> None:
+def _tidy(po_path: Path, locale: str) -> None:
+    """A header that is not fuzzy (or the catalog is not compiled), English filled from the source."""
     with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale="en")
+        catalog = read_po(handle, locale=locale)
+    catalog.project, catalog.version, catalog.fuzzy = "Consular Services Portal", "1.0", False
+    catalog.copyright_holder = "Bureau of Consular Affairs"
     for message in catalog:
-        if message.id and not message.string:
+        if locale == "en" and message.id and not message.string:
             message.string = message.id
-        message.flags.discard("fuzzy")
+            message.flags.discard("fuzzy")
     with po_path.open("wb") as handle:
-        write_po(handle, catalog, omit_header=False, ignore_obsolete=True, include_previous=False)
+        write_po(handle, catalog, ignore_obsolete=True, include_previous=False, width=100)
 
 
 def catalog_problems(directory: Path) -> list[str]:
@@ -52,6 +54,8 @@ def catalog_problems(directory: Path) -> list[str]:
     for locale in LOCALES:
         with (directory / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
             catalog = read_po(handle, locale=locale)
+        if catalog.fuzzy:
+            problems.append(f"{locale}: the header is fuzzy, so the catalog would not be compiled")
         for message in catalog:
             if not message.id:
                 continue
