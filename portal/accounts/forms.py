@@ -21,7 +21,8 @@ class RegisterForm(BaseForm):
                        validators=[DataRequired(_l("Enter your full name.")),
                                    Length(max=120, message=_l("Your name must be 120 characters or fewer."))])
     email = _email_field()
-    password = PasswordField(_l("Password"), description=_l("At least 12 characters. A few unrelated words make a strong password."),
+    password = PasswordField(_l("Password"),
+                             description=_l("At least 12 characters. A few unrelated words make a strong password."),
                              validators=[DataRequired(_l("Enter a password."))])
     password_confirm = PasswordField(_l("Confirm password"), validators=[
         DataRequired(_l("Enter your password again.")),
@@ -67,4 +68,5 @@ class StaffAccountForm(BaseForm):
     role = SelectField(_l("Role"), choices=choices((r.value, r.title) for r in STAFF_ORDER),
                        validators=[DataRequired(_l("Choose a role."))])
     mission_id = SelectField(_l("Mission"), coerce=lambda v: int(v) if v else None, validators=[Optional()],
-                             description=_l("Required for consular officers; supervisors and administrators may work at headquarters."))
+                             description=_l("Required for consular officers; supervisors and administrators "
+                                            "may work at headquarters."))

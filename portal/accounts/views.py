@@ -8,17 +8,24 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_user, logout_user
 
 from portal.accounts import service, tokens, totp
-from portal.accounts.forms import (ChangePasswordForm, CloseAccountForm, CodeForm, LoginForm, NewPasswordForm,
-                                   RegisterForm, ResetRequestForm)
+from portal.accounts.forms import (
+    ChangePasswordForm,
+    CloseAccountForm,
+    CodeForm,
+    LoginForm,
+    NewPasswordForm,
+    RegisterForm,
+    ResetRequestForm,
+)
 from portal.accounts.models import User
 from portal.core import policy
 from portal.core.cases.forms import CaseActionForm
 from portal.core.cases.models import Case
 from portal.core.cases.registry import kind, workflow_for
 from portal.core.cases.service import CaseError, allowed_actions, history, transition
-from portal.core.refs import normalise_reference
 from portal.core.db import commit_request
 from portal.core.i18n import _, get_locale
+from portal.core.refs import normalise_reference
 from portal.core.web import attach_error, client_address, redirect_next
 from portal.extensions import db, limiter
 

@@ -12,7 +12,7 @@ from portal.core import policy
 from portal.core.db import commit_request
 from portal.core.forms import choices
 from portal.core.i18n import _, is_chinese
-from portal.core.roles import Role, STAFF_ROLES
+from portal.core.roles import STAFF_ROLES, Role
 from portal.core.web import attach_error
 from portal.extensions import db
 from portal.missions.service import list_missions

@@ -14,7 +14,8 @@ class EnquiryForm(IdempotentForm):
     country_code = SelectField(_l("Which country are you in?"), validate_choice=False,
                                description=_l("Your enquiry goes to the mission that serves this country."),
                                validators=[DataRequired(_l("Choose the country you are in."))])
-    topic = SelectField(_l("What is it about?"), validate_choice=False, choices=choices((t.value, t.title) for t in EnquiryTopic),
+    topic = SelectField(_l("What is it about?"), validate_choice=False,
+                        choices=choices((t.value, t.title) for t in EnquiryTopic),
                         validators=[DataRequired(_l("Choose what your enquiry is about."))])
     subject = StringField(_l("Subject"), filters=[strip_text], validators=[
         DataRequired(_l("Enter a subject.")),
@@ -22,8 +23,10 @@ class EnquiryForm(IdempotentForm):
     message = TextAreaField(_l("Your question"), filters=[strip_text],
                             description=_l("Do not include passport or ID numbers."),
                             validators=[DataRequired(_l("Enter your question.")),
-                                        Length(max=MAX_MESSAGE, message=_l("Your question must be 3,000 characters or fewer."))])
+                                        Length(max=MAX_MESSAGE,
+                                               message=_l("Your question must be 3,000 characters or fewer."))])
     phone = StringField(_l("Phone number (optional)"), filters=[strip_text],
                         description=_l("With the country code, for example +81 90 1234 5678."),
-                        validators=[Optional(), Regexp(r"^\+?[0-9 ()-]{6,30}$",
-                                                       message=_l("Enter a phone number using digits, spaces and + only."))])
+                        validators=[Optional(), Regexp(
+                            r"^\+?[0-9 ()-]{6,30}$",
+                            message=_l("Enter a phone number using digits, spaces and + only."))])

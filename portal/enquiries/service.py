@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from portal.core.cases.service import open_case, transition
+from portal.core.cases.service import open_case
 from portal.core.i18n import _
 from portal.enquiries.models import Enquiry, EnquiryTopic
 from portal.enquiries.workflow import ENQUIRY
@@ -41,7 +41,8 @@ def detail_for(session, case) -> Enquiry | None:
 
 
 DEMO = (
-    ("JP", EnquiryTopic.PASSPORTS, "護照即將到期，可以在東京辦理換發嗎？", "我的護照明年三月到期，想知道在日本換發需要準備哪些文件。"),
+    ("JP", EnquiryTopic.PASSPORTS, "護照即將到期，可以在東京辦理換發嗎？",
+     "我的護照明年三月到期，想知道在日本換發需要準備哪些文件。"),
     ("JP", EnquiryTopic.DOCUMENTS, "日本戶籍謄本驗證", "請問日本戶籍謄本需要先經過日本外務省認證嗎？"),
     ("JP", EnquiryTopic.TRAVEL, "颱風期間的航班資訊", "若颱風導致航班取消，駐處可以提供哪些協助？"),
 )

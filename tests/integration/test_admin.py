@@ -21,7 +21,8 @@ def test_an_admin_creates_an_officer_who_sets_a_password_from_the_emailed_link(a
     newcomer = app.test_client()
     assert newcomer.post(link, data={"password": "a long new staff password",
                                      "password_confirm": "a long new staff password"}).status_code == 303
-    response = newcomer.post("/account/login", data={"email": "lee@example.tw", "password": "a long new staff password"})
+    response = newcomer.post("/account/login",
+                             data={"email": "lee@example.tw", "password": "a long new staff password"})
     assert response.headers["Location"].startswith("/account/login/enrol")
 
 
@@ -40,7 +41,8 @@ def test_only_admins_manage_accounts(app, officer, supervisor):
         client = app.test_client()
         sign_in(client, user)
         assert client.get("/admin/users").status_code == 403
-        assert client.post("/admin/users/new", data={"name": "X", "email": "y@example.tw", "role": "admin"}).status_code == 403
+        new_admin = {"name": "X", "email": "y@example.tw", "role": "admin"}
+        assert client.post("/admin/users/new", data=new_admin).status_code == 403
         assert client.post(f"/admin/users/{user.id}/disable").status_code == 403
 
 

@@ -65,7 +65,8 @@ def test_bad_enquiries_get_clear_messages_and_save_nothing(app, client, citizen,
         ({"country_code": "XX", "subject": "s", "message": "m"}, ["Choose the country you are in from the list."]),
         ({"country_code": "JP", "subject": "s", "message": "m" * 3001}, ["3,000 characters or fewer"]),
         ({"country_code": "JP", "subject": "s", "message": "m", "phone": "call me"}, ["Enter a phone number"]),
-        ({"country_code": "JP", "subject": "s", "message": "m", "topic": "bribes"}, ["Choose what your enquiry is about."]),
+        ({"country_code": "JP", "subject": "s", "message": "m", "topic": "bribes"},
+         ["Choose what your enquiry is about."]),
     ]
     for fields, messages in cases:
         data = {"topic": "passports", "submission_token": "x", **fields}

@@ -149,3 +149,42 @@ def test_registration_is_rate_limited_per_address(client):
                                                          "password": "x", "password_confirm": "x"}).status_code
                 for i in range(11)]
     assert statuses[:10] == [200] * 10 and statuses[10] == 429
+
+
+def _sample_url(rule) -> str:
+    return (rule.rule.replace("<reference>", "ENQ-0000-0000-0").replace("<int:user_id>", "1")
+            .replace("<any(disable, enable):change>", "disable").replace("<token>", "x"))
+
+
+@pytest.mark.parametrize("role, refused_rules", [
+    ("citizen", ("staff:staff", "staff:supervisor", "staff:admin")),
+    ("staff", ("staff:supervisor", "staff:admin")),
+    ("supervisor", ("staff:admin",)),
+])
+def test_every_staff_route_refuses_a_role_below_it(app, make_user, role, refused_rules):
+    client = app.test_client()
+    sign_in(client, make_user(role))
+    checked = 0
+    for rule in all_rules(app):
+        if app.view_functions[rule.endpoint].access_rule in refused_rules:
+            method = "get" if "GET" in rule.methods else "post"
+            assert getattr(client, method)(_sample_url(rule)).status_code == 403, (role, rule.rule)
+            checked += 1
+    assert checked > 0
+
+
+def test_citizen_only_pages_send_staff_to_their_queue(app, officer):
+    client = app.test_client()
+    sign_in(client, officer)
+    for rule in all_rules(app):
+        if app.view_functions[rule.endpoint].access_rule == "citizen" and "GET" in rule.methods:
+            response = client.get(_sample_url(rule))
+            assert response.status_code == 302 and response.headers["Location"] == "/staff/queue", rule.rule
+
+
+def test_the_rate_limit_page_is_translated(client):
+    for i in range(10):
+        client.post("/account/reset", data={"email": f"a{i}@example.tw"})
+    response = client.post("/account/reset", data={"email": "a@example.tw"}, headers={"Accept-Language": "zh-TW"})
+    assert response.status_code == 429 and response.headers["Retry-After"]
+    assert "請求次數過多" in response.get_data(as_text=True)
