@@ -73,7 +73,9 @@ def configure_extensions(app: Flask) -> None:
 
 
 def register_kinds() -> None:
-    import portal.enquiries  # noqa: F401  (registers its case kind)
+    """Import every domain that owns tables or case kinds, so both are known before first use."""
+    import portal.core.uploads  # noqa: F401
+    import portal.enquiries  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,0 +1,97 @@
+"""Uploads are judged by their content, limited in size, and stripped of photo metadata."""
+
+import io
+
+import pytest
+from PIL import Image
+from pypdf import PdfWriter
+from werkzeug.datastructures import FileStorage
+
+from portal.core.uploads import UploadError, check_file, strip_image_metadata
+
+
+def image_bytes(fmt="JPEG", size=(413, 531), exif=None) -> bytes:
+    output = io.BytesIO()
+    image = Image.new("RGB", size, (200, 180, 160))
+    if exif is not None:
+        image.save(output, format=fmt, exif=exif)
+    else:
+        image.save(output, format=fmt)
+    return output.getvalue()
+
+
+def pdf_bytes() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def upload(data: bytes, name: str) -> FileStorage:
+    return FileStorage(stream=io.BytesIO(data), filename=name)
+
+
+@pytest.fixture(autouse=True)
+def _request(app):
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        yield
+
+
+def test_real_files_of_the_allowed_kinds_are_accepted():
+    jpeg = check_file(upload(image_bytes(), "photo.jpg"), allowed=("jpeg", "png"), max_megabytes=5)
+    assert (jpeg.kind, jpeg.width, jpeg.height) == ("jpeg", 413, 531)
+    assert check_file(upload(image_bytes("PNG"), "x.png"), allowed=("jpeg", "png"), max_megabytes=5).kind == "png"
+    assert check_file(upload(pdf_bytes(), "diploma.pdf"), allowed=("pdf",), max_megabytes=5).kind == "pdf"
+
+
+@pytest.mark.parametrize("data, name, reason", [
+    (b"<html><script>alert(1)</script></html>", "photo.jpg", "must be a JPEG, PNG file"),
+    (b"GIF89a" + b"\0" * 100, "photo.png", "must be a JPEG, PNG file"),
+    (b"\xff\xd8\xff" + b"not really a jpeg", "photo.jpg", "could not be read"),
+    (b"", "photo.jpg", "The file is empty."),
+])
+def test_files_that_are_not_what_they_claim_are_refused(data, name, reason):
+    with pytest.raises(UploadError, match=reason):
+        check_file(upload(data, name), allowed=("jpeg", "png"), max_megabytes=5)
+
+
+def test_a_pdf_renamed_as_a_photo_is_refused():
+    with pytest.raises(UploadError, match="must be a JPEG, PNG file"):
+        check_file(upload(pdf_bytes(), "photo.jpg"), allowed=("jpeg", "png"), max_megabytes=5)
+
+
+def test_a_broken_pdf_is_refused():
+    with pytest.raises(UploadError, match="PDF could not be read"):
+        check_file(upload(b"%PDF-1.7\n garbage", "a.pdf"), allowed=("pdf",), max_megabytes=5)
+
+
+def test_files_over_the_limit_are_refused_without_reading_them_all():
+    big = image_bytes() + b"\0" * (1024 * 1024)
+    with pytest.raises(UploadError, match="smaller than 1 MB"):
+        check_file(upload(big, "photo.jpg"), allowed=("jpeg",), max_megabytes=1)
+
+
+def test_the_name_a_person_gave_never_becomes_a_path():
+    checked = check_file(upload(pdf_bytes(), "../../portal/app.pdf"), allowed=("pdf",), max_megabytes=5)
+    assert checked.name == "app.pdf"
+
+
+def test_photo_metadata_is_stripped():
+    exif = Image.Exif()
+    exif[0x010F] = "Secret Camera Maker"  # Make
+    checked = check_file(upload(image_bytes(exif=exif), "p.jpg"), allowed=("jpeg",), max_megabytes=5)
+    assert b"Secret Camera Maker" in checked.data
+    clean = strip_image_metadata(checked)
+    assert b"Secret Camera Maker" not in clean.data
+    with Image.open(io.BytesIO(clean.data)) as image:
+        assert image.size == (413, 531) and not image.getexif()
+
+
+def test_files_are_served_as_downloads_that_cannot_run_or_be_cached():
+    from portal.core.uploads import Upload, serve
+
+    response = serve(Upload(id="a" * 32, kind="pdf", size=3, sha256="", data=b"%PDF"), download_name="diploma.pdf")
+    assert response.headers["Content-Disposition"] == "attachment; filename=diploma.pdf"
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response.headers["Cache-Control"] == "no-store" and response.mimetype == "application/pdf"
