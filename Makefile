@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test venv translations catalogs worker clean
+.PHONY: run test venv translations catalogs worker clean bench
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,3 +40,7 @@ test: translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# Requests per second of the public advisory pages against a trivial Flask route (needs wrk).
+bench: translations
+	$(BIN)/python bench/run.py

@@ -47,6 +47,13 @@ class BaseConfig:
     BASE_URL = "http://127.0.0.1:5000"
 
     GLOBAL_EMERGENCY_PHONE = "+886-800-085-095"
+    #: days after a trip ends before its registration is erased
+    TRAVEL_REGISTRATION_RETENTION_DAYS = 30
+    #: CAP <status>: only production publishes real ("Actual") alerts
+    CAP_STATUS = "Exercise"
+    CAP_SENDER = "consular.example.tw"
+    CACHE_TYPE = "SimpleCache"
+    CACHE_DEFAULT_TIMEOUT = 3600
     DEV_MAILBOX = False
     LOAD_DEMO_ACCOUNTS = False
     HSTS = False
@@ -65,6 +72,7 @@ class TestingConfig(BaseConfig):
     SECRET_KEY = "testing-secret-key"
     DEV_MAILBOX = True
     BASE_URL = "http://localhost"
+    CAP_STATUS = "Test"
 
 
 class ProductionConfig(BaseConfig):
@@ -72,6 +80,7 @@ class ProductionConfig(BaseConfig):
     SESSION_COOKIE_NAME = "__Host-portal_session"
     SESSION_COOKIE_SECURE = True
     HSTS = True
+    CAP_STATUS = "Actual"
 
 
 CONFIGS = {

@@ -26,6 +26,9 @@ def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
     from portal import cli
 
     cli.init_app(app)
+    from portal.advisories.edge_cache import EdgeCache
+
+    app.wsgi_app = EdgeCache(app.wsgi_app, app)
     return app
 
 
@@ -41,11 +44,14 @@ def configure_database(app: Flask) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     if app.config.get("REDIS_URL"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+        app.config.setdefault("CACHE_REDIS_URL", app.config["REDIS_URL"])
+        if app.config["CACHE_TYPE"] == "SimpleCache":
+            app.config["CACHE_TYPE"] = "RedisCache"
 
 
 def configure_extensions(app: Flask) -> None:
     from portal.core.i18n import select_locale
-    from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from portal.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
@@ -54,6 +60,7 @@ def configure_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=os.path.join(app.root_path, "translations"))
     limiter.init_app(app)
+    cache.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = None  # sessions are checked on the server instead
     login_manager.login_view = "accounts.login"
@@ -74,6 +81,9 @@ def configure_extensions(app: Flask) -> None:
 
 def register_kinds() -> None:
     """Import every domain that owns tables or case kinds, so both are known before first use."""
+    import portal.advisories  # noqa: F401
+    import portal.assistance  # noqa: F401
+    import portal.core.jobs  # noqa: F401
     import portal.core.uploads  # noqa: F401
     import portal.enquiries  # noqa: F401
 
@@ -81,12 +91,18 @@ def register_kinds() -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.admin.views import bp as admin_bp
+    from portal.advisories.staff_views import bp as advisory_staff_bp
+    from portal.advisories.travel_views import bp as travel_bp
+    from portal.advisories.views import bp as advisories_bp
+    from portal.api.views import bp as api_bp
+    from portal.assistance.views import bp as assistance_bp
     from portal.enquiries.views import bp as enquiries_bp
     from portal.public.views import bp as public_bp
     from portal.public.views import dev_bp
     from portal.staff.views import bp as staff_bp
 
-    for blueprint in (public_bp, accounts_bp, enquiries_bp, staff_bp, admin_bp):
+    for blueprint in (public_bp, accounts_bp, enquiries_bp, staff_bp, admin_bp, advisories_bp, advisory_staff_bp,
+                      travel_bp, api_bp, assistance_bp):
         app.register_blueprint(blueprint)
     if app.config["DEV_MAILBOX"]:
         app.register_blueprint(dev_bp)

@@ -61,20 +61,33 @@ def create_user(email, name, role, mission_code, password):
     click.echo(f"Created {user.role.value} {user.email}. A second factor is set up at first sign-in.")
 
 
+def maintenance_round(session) -> dict:
+    """One round of background work: scheduled publishing, erasure, queued jobs. Commits."""
+    from portal.advisories.service import publish_due
+    from portal.advisories.travel import erase_expired
+    from portal.core.jobs import run_due_jobs
+
+    with unit_of_work():
+        published = publish_due(session)
+        erased = erase_expired(session)
+    return {"published": published, "erased": erased, "jobs": run_due_jobs(session)}
+
+
 @click.command("worker")
 @with_appcontext
-@click.option("--once", is_flag=True, help="Deliver what is due and stop.")
+@click.option("--once", is_flag=True, help="Do what is due and stop.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
 def worker_command(once, interval):
-    """Deliver queued email over SMTP (PORTAL_SMTP_HOST)."""
+    """Publish scheduled advice, run queued jobs (alert fan-out), erase expired trips, and deliver
+    queued email over SMTP when PORTAL_SMTP_HOST is set."""
     from portal.core.outbox import deliver_pending
 
-    if not current_app.config.get("SMTP_HOST"):
-        raise click.ClickException("Set PORTAL_SMTP_HOST to deliver email.")
     while True:
+        done = maintenance_round(db.session)
         sent, failed = deliver_pending(db.session)
-        if sent or failed:
-            click.echo(f"sent {sent}, failed {failed}")
+        if any(done.values()) or sent or failed:
+            click.echo(f"published {done['published']}, erased {done['erased']}, jobs {done['jobs']}, "
+                       f"sent {sent}, failed {failed}")
         if once:
             return
         time.sleep(interval)

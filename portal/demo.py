@@ -33,4 +33,8 @@ def load_demo_accounts(session) -> int:
         from portal.enquiries.service import load_demo_enquiries
 
         load_demo_enquiries(session, session.scalar(sa.select(User).where(User.email == "citizen@example.tw")))
+    from portal.advisories.demo import load_demo_advisories
+
+    load_demo_advisories(session, editor=session.scalar(sa.select(User).where(User.email == "officer@example.tw")),
+                         publisher=session.scalar(sa.select(User).where(User.email == "supervisor@example.tw")))
     return added

@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-pytest_plugins = ["tests.fixtures.accounts", "tests.fixtures.cases", "tests.fixtures.pages"]
+pytest_plugins = ["tests.fixtures.accounts", "tests.fixtures.advisories", "tests.fixtures.cases",
+                  "tests.fixtures.pages"]
 
 REFERENCE_TABLES = {"countries", "missions", "mission_countries", "alembic_version"}
 
@@ -65,7 +66,7 @@ def app():
 def clean_database(app):
     """Each test starts with only the reference data (countries and missions)."""
     yield
-    from portal.extensions import db, limiter
+    from portal.extensions import cache, db, limiter
 
     with app.app_context():
         db.session.remove()
@@ -74,6 +75,7 @@ def clean_database(app):
                 if table.name not in REFERENCE_TABLES:
                     connection.execute(table.delete())
         limiter.reset()
+        cache.clear()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from portal.core.forms import BaseForm, choices, strip_text
+from portal.core.forms import BaseForm, choices, max_length, strip_text
 from portal.core.i18n import _l
 from portal.core.roles import STAFF_ORDER
 
@@ -63,7 +63,7 @@ class CloseAccountForm(BaseForm):
 
 class StaffAccountForm(BaseForm):
     name = StringField(_l("Full name"), filters=[strip_text], validators=[
-        DataRequired(_l("Enter the officer's full name.")), Length(max=120)])
+        DataRequired(_l("Enter the officer's full name.")), max_length(120)])
     email = _email_field()
     role = SelectField(_l("Role"), choices=choices((r.value, r.title) for r in STAFF_ORDER),
                        validators=[DataRequired(_l("Choose a role."))])

@@ -4,9 +4,13 @@ import secrets
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.validators import Length, ValidationError
 
-from portal.core.i18n import _
+from portal.core.i18n import _, _l
+
+#: WTForms' own messages, kept in our catalogs so they are shown in the reader's language
+WTFORMS_MESSAGES = (_l("Not a valid date value."), _l("Not a valid datetime value."), _l("Not a valid choice."),
+                    _l("Not a valid integer value."))
 
 
 class BaseForm(FlaskForm):
@@ -36,3 +40,8 @@ def strip_text(value):
 def choices(pairs) -> list[SelectChoice]:
     """Select options from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def max_length(limit: int) -> Length:
+    """A length limit whose message is in the reader's language."""
+    return Length(max=limit, message=_l("Write %(count)d characters or fewer.", count=limit))

@@ -64,13 +64,18 @@ def select_locale() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
-    chosen = request.cookies.get("lang")
+    return negotiate_locale(request.cookies.get("lang"), request.accept_languages, languages,
+                            current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def negotiate_locale(chosen: str | None, accept_languages, languages, default: str) -> str:
+    """For someone not signed in: the remembered choice, else the browser's preference, else Chinese."""
     if chosen in languages:
         return chosen
-    best = request.accept_languages.best_match(["zh-TW", "zh-Hant", "zh", "en"])
+    best = accept_languages.best_match(["zh-TW", "zh-Hant", "zh", "en"])
     if best and best.startswith("en"):
         return "en"
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return default
 
 
 def html_lang() -> str:

@@ -34,10 +34,12 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(sa.String(300))
+    #: extra headers, e.g. List-Unsubscribe for alerts
+    headers: Mapped[dict | None] = mapped_column(sa.JSON)
 
 
-def queue_email(session, *, to: str, template: str, locale: str | None = None, **context) -> OutboxMessage:
-    """Render emails/<template>.txt in the recipient's language and add it to the outbox (flushes)."""
+def render_email(template: str, *, locale: str | None = None, **context) -> tuple[str, str]:
+    """(subject, body) of emails/<template>.txt in the recipient's language."""
     locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     # Links in email always start with BASE_URL, never with the Host header of a request;
     # CLI commands and workers have no request, so one is made up for url_for.
@@ -47,7 +49,14 @@ def queue_email(session, *, to: str, template: str, locale: str | None = None, *
     subject, _, body = text.strip().partition("\n")
     if "\r" in subject or "\n" in subject:  # header injection guard
         raise ValueError("subject must be one line")
-    message = OutboxMessage(to_address=to, subject=subject.strip()[:200], body=body.strip() + "\n")
+    return subject.strip()[:200], body.strip() + "\n"
+
+
+def queue_email(session, *, to: str, template: str, locale: str | None = None, headers: dict | None = None,
+                **context) -> OutboxMessage:
+    """Render emails/<template>.txt in the recipient's language and add it to the outbox (flushes)."""
+    subject, body = render_email(template, locale=locale, **context)
+    message = OutboxMessage(to_address=to, subject=subject, body=body, headers=headers)
     session.add(message)
     session.flush()
     return message
@@ -59,6 +68,8 @@ def _send(message: OutboxMessage, config) -> None:
     email["To"] = message.to_address
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(idstring=f"outbox{message.id}")
+    for name, value in (message.headers or {}).items():
+        email[name] = value
     email.set_content(message.body)
     with smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=20) as smtp:
         if config.get("SMTP_STARTTLS"):

@@ -109,5 +109,19 @@ def can_release(user, case) -> bool:
             and (case.assignee_id == user.id or user.role.at_least(Role.SUPERVISOR)))
 
 
+def can_publish_advice(user, edition) -> bool:
+    """Supervisors publish and schedule travel advice, but never a draft they wrote themselves."""
+    return (user.is_authenticated and user.role.at_least(Role.SUPERVISOR)
+            and edition.created_by_id != user.id)
+
+
+def can_manage_trip(user, trip) -> bool:
+    """A trip registered from an account belongs to that account; one registered by email to
+    whoever holds the secret link that was mailed."""
+    if trip.user_id is None:
+        return True
+    return user.is_authenticated and user.id == trip.user_id
+
+
 def can_manage_accounts(user) -> bool:
     return user.is_authenticated and user.role.at_least(Role.ADMIN)

@@ -23,8 +23,7 @@ def test_every_non_public_page_sends_nobody_to_sign_in(app, client):
         view = app.view_functions[rule.endpoint]
         if view.access_rule == "public" or "GET" not in rule.methods:
             continue
-        url = rule.rule.replace("<reference>", "ENQ-0000-0000-0").replace("<int:user_id>", "1")
-        response = client.get(url)
+        response = client.get(_sample_url(rule))
         assert response.status_code == 302 and "/account/login" in response.headers["Location"], rule.rule
 
 
@@ -32,9 +31,7 @@ def test_every_post_route_refuses_nobody(app, client):
     for rule in all_rules(app):
         if "POST" not in rule.methods or app.view_functions[rule.endpoint].access_rule == "public":
             continue
-        url = (rule.rule.replace("<reference>", "ENQ-0000-0000-0").replace("<int:user_id>", "1")
-               .replace("<any(disable, enable):change>", "disable"))
-        assert client.post(url, data={}).status_code == 302, rule.rule
+        assert client.post(_sample_url(rule), data={}).status_code == 302, rule.rule
 
 
 @pytest.mark.parametrize("path", PUBLIC_GET)
@@ -153,7 +150,8 @@ def test_registration_is_rate_limited_per_address(client):
 
 def _sample_url(rule) -> str:
     return (rule.rule.replace("<reference>", "ENQ-0000-0000-0").replace("<int:user_id>", "1")
-            .replace("<any(disable, enable):change>", "disable").replace("<token>", "x"))
+            .replace("<any(disable, enable):change>", "disable").replace("<token>", "x")
+            .replace("<code>", "JP").replace("<int:edition_id>", "1").replace("<situation>", "other"))
 
 
 @pytest.mark.parametrize("role, refused_rules", [

@@ -1,0 +1,90 @@
+"""Benchmark: public advisory pages against a trivial Flask route on the same gunicorn settings.
+
+Loopback only, bounded in time. Needs `wrk` (apt-get install wrk). Prints requests per second and
+the ratio of each advisory page to the trivial route (goal: at least 60 %).
+"""
+
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+DURATION = os.environ.get("BENCH_SECONDS", "10")
+WORKERS = os.environ.get("BENCH_WORKERS", "2")
+PATHS = ["/advisories", "/advisories/JP", "/api/v1/advisories/JP"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(app_path: str, port: int, env: dict) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [str(VENV_BIN / "gunicorn"), "--workers", WORKERS, "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
+         "--no-control-socket", "--log-level", "warning", app_path], cwd=ROOT, env=env)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"server {app_path} did not start")
+
+
+def load(url: str) -> float:
+    for _ in range(2):  # warm every worker's connections and caches
+        urllib.request.urlopen(url, timeout=5).read()
+    subprocess.run(["wrk", "-t2", "-c16", "-d2s", url], capture_output=True, check=True)
+    output = subprocess.run(["wrk", "-t2", "-c32", f"-d{DURATION}s", "--latency", url], capture_output=True,
+                            text=True, check=True).stdout
+    if "Non-2xx" in output:
+        raise SystemExit(f"errors while loading {url}:\n{output}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def main() -> None:
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    workdir = tempfile.mkdtemp(prefix="portal-bench-")
+    env = {**os.environ, "PORTAL_ENV": "production", "PORTAL_SECRET_KEY": secrets.token_urlsafe(32),
+           "PORTAL_DATABASE_URL": f"sqlite:///{workdir}/bench.db", "PORTAL_INSTANCE_PATH": workdir}
+    if os.environ.get("PORTAL_REDIS_URL"):
+        env["PORTAL_REDIS_URL"] = os.environ["PORTAL_REDIS_URL"]
+    flask = [str(VENV_BIN / "flask"), "--app", "wsgi"]
+    setup_env = {**env, "PORTAL_ENV": "development"}
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=setup_env, check=True, capture_output=True)
+    subprocess.run([*flask, "seed"], cwd=ROOT, env=setup_env, check=True, capture_output=True)
+    portal_port, trivial_port = free_port(), free_port()
+    servers = [serve("wsgi:app", portal_port, env), serve("bench.trivial:app", trivial_port, env)]
+    try:
+        baseline = load(f"http://127.0.0.1:{trivial_port}/")
+        print(f"{'route':32} {'req/s':>9} {'ratio':>7}")
+        print(f"{'trivial Flask route':32} {baseline:9.0f} {'100 %':>7}")
+        worst = 1.0
+        for path in PATHS:
+            rate = load(f"http://127.0.0.1:{portal_port}{path}")
+            worst = min(worst, rate / baseline)
+            print(f"{path:32} {rate:9.0f} {rate / baseline:6.0%}")
+        print(f"lowest ratio: {worst:.0%} (goal: 60 %)")
+    finally:
+        for server in servers:
+            server.send_signal(signal.SIGTERM)
+            server.wait(10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

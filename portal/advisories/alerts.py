@@ -1,0 +1,169 @@
+"""Subscriptions with double opt-in, and alerts fanned out by the worker: one outbox message and
+one delivery record per recipient, so staff can see what was queued, sent and failed."""
+
+import secrets
+import uuid
+from datetime import date
+
+import sqlalchemy as sa
+from flask import url_for
+
+from portal.advisories.models import Alert, AlertDelivery, Edition, Subscription, TravelRegistration
+from portal.core.db import utcnow
+from portal.core.i18n import _
+from portal.core.jobs import enqueue, job_handler
+from portal.core.outbox import OutboxMessage, queue_email, render_email
+from portal.missions.models import Country
+
+BATCH = 1000
+UNSUBSCRIBE_MARK = "@@UNSUBSCRIBE@@"
+
+
+class SubscriptionError(Exception):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+def subscribe(session, *, email: str, country_code: str | None, locale: str) -> Subscription:
+    """Ask for alerts; nothing is sent until the emailed link is followed."""
+    email = email.strip().lower()
+    if country_code and session.get(Country, country_code) is None:
+        raise SubscriptionError(_("Choose a country from the list."), field="country_code")
+    subscription = session.scalar(sa.select(Subscription).where(Subscription.email == email,
+                                                                Subscription.country_code.is_(None) if not country_code
+                                                                else Subscription.country_code == country_code))
+    if subscription is None:
+        subscription = Subscription(email=email, country_code=country_code or None, token=secrets.token_urlsafe(32))
+        session.add(subscription)
+    subscription.locale, subscription.unsubscribed_at, subscription.confirmed_at = locale, None, None
+    session.flush()
+    queue_email(session, to=email, locale=locale, template="advisory_subscribe", subscription=subscription)
+    return subscription
+
+
+def confirm(session, token: str) -> Subscription | None:
+    subscription = session.scalar(sa.select(Subscription).where(Subscription.token == token))
+    if subscription is None or subscription.unsubscribed_at is not None:
+        return None
+    subscription.confirmed_at = subscription.confirmed_at or utcnow()
+    session.flush()
+    return subscription
+
+
+def unsubscribe(session, token: str, *, reason: str = "") -> Subscription | None:
+    subscription = session.scalar(sa.select(Subscription).where(Subscription.token == token))
+    if subscription is None:
+        return None
+    subscription.unsubscribed_at = subscription.unsubscribed_at or utcnow()
+    if reason:
+        subscription.unsubscribe_reason = reason.strip()[:500]
+    session.flush()
+    return subscription
+
+
+def announce(session, edition: Edition, *, audience: str) -> Alert:
+    """Record the alert and queue its fan-out: the publishing request stays fast."""
+    alert = Alert(id=f"alert-{uuid.uuid4()}", edition_id=edition.id, audience=audience)
+    session.add(alert)
+    session.flush()
+    enqueue(session, "advisories.fan_out", alert_id=alert.id)
+    return alert
+
+
+def _subscribers(session, edition: Edition, announced_at):
+    # Those confirmed when the change was announced: a later subscriber did not ask for old news.
+    return session.execute(
+        sa.select(Subscription.email, Subscription.locale, Subscription.token)
+        .where(Subscription.confirmed_at.is_not(None), Subscription.confirmed_at <= announced_at,
+               Subscription.unsubscribed_at.is_(None),
+               sa.or_(Subscription.country_code == edition.country_code, Subscription.country_code.is_(None)))
+        .order_by(Subscription.id)).all()
+
+
+def _travellers(session, edition: Edition, today: date, announced_at):
+    raised = {r.name_en for r in edition.regions if r.level.number >= 3}
+    whole_country = edition.level.number >= 3
+    rows = session.execute(
+        sa.select(TravelRegistration.email, TravelRegistration.locale, TravelRegistration.token,
+                  TravelRegistration.regions)
+        .where(TravelRegistration.country_code == edition.country_code, TravelRegistration.cancelled_at.is_(None),
+               TravelRegistration.confirmed_at.is_not(None), TravelRegistration.confirmed_at <= announced_at,
+               TravelRegistration.ends_on >= today)
+        .order_by(TravelRegistration.id)).all()
+    return [(email, locale, token) for email, locale, token, regions in rows
+            if whole_country or not regions or raised & set(regions)]
+
+
+@job_handler("advisories.fan_out")
+def fan_out(session, alert_id: str) -> int:
+    """One outbox message and delivery record per recipient, in batches; safe to run twice."""
+    alert = session.get(Alert, alert_id)
+    if alert is None or alert.fanned_out_at is not None:
+        return 0
+    edition = alert.edition
+    if alert.audience == "subscribers":
+        recipients, template = _subscribers(session, edition, alert.created_at), "advisory_alert"
+    else:
+        recipients = _travellers(session, edition, utcnow().date(), alert.created_at)
+        template = "advisory_traveller_alert"
+    rendered: dict[str, tuple[str, str]] = {}
+    queued, seen = 0, set()
+    for start in range(0, len(recipients), BATCH):
+        rows, emails = [], []
+        for email, locale, token in recipients[start:start + BATCH]:
+            if email in seen:
+                continue
+            seen.add(email)
+            if locale not in rendered:
+                rendered[locale] = render_email(template, locale=locale, edition=edition, alert=alert,
+                                                unsubscribe_url=UNSUBSCRIBE_MARK)
+            subject, body = rendered[locale]
+            headers = None
+            if alert.audience == "subscribers":
+                link = _external("advisories.unsubscribe", token=token)
+                body = body.replace(UNSUBSCRIBE_MARK, link)
+                headers = {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                           "X-Alert-ID": alert.id}
+            rows.append({"to_address": email, "subject": subject, "body": body, "headers": headers,
+                         "status": "queued", "attempts": 0, "created_at": utcnow(), "next_attempt_at": utcnow()})
+            emails.append(email)
+        if rows:
+            ids = session.scalars(sa.insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
+                                  rows).all()
+            session.execute(sa.insert(AlertDelivery), [{"alert_id": alert.id, "email": e, "outbox_message_id": i}
+                                                       for e, i in zip(emails, ids, strict=True)])
+            queued += len(rows)
+    alert.fanned_out_at = utcnow()
+    session.flush()
+    return queued
+
+
+def _external(endpoint: str, **values) -> str:
+    from flask import current_app, has_request_context
+
+    if has_request_context():
+        return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+    with current_app.test_request_context("/"):
+        return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+
+
+def delivery_counts(session, alert_ids: list[str]) -> dict[str, dict[str, int]]:
+    """Per alert: how many were queued, sent, failed, and retried (sent or pending after a failure)."""
+    rows = session.execute(
+        sa.select(AlertDelivery.alert_id, OutboxMessage.status, (OutboxMessage.attempts > 1).label("retried"),
+                  sa.func.count())
+        .join(OutboxMessage, OutboxMessage.id == AlertDelivery.outbox_message_id)
+        .where(AlertDelivery.alert_id.in_(alert_ids))
+        .group_by(AlertDelivery.alert_id, OutboxMessage.status, (OutboxMessage.attempts > 1))).all()
+    counts = {alert_id: {"queued": 0, "sent": 0, "failed": 0, "retried": 0, "total": 0} for alert_id in alert_ids}
+    for alert_id, status, retried, number in rows:
+        counts[alert_id][status] += number
+        counts[alert_id]["total"] += number
+        if retried:
+            counts[alert_id]["retried"] += number
+    return counts
+
+
+def find_subscription(session, token: str) -> Subscription | None:
+    return session.scalar(sa.select(Subscription).where(Subscription.token == token))

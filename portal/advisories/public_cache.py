@@ -1,0 +1,103 @@
+"""Public advisory responses: validators (ETag, Last-Modified), 304s, and rendered pages cached
+per language and published state.
+
+The published state (a fingerprint of what the public sees, and when it last changed) is itself
+cached, so a request served from cache touches no database. Publishing, reviewing or changing a
+banner drops it (`invalidate`), which changes every page's key at once. It is also kept no longer
+than the next banner start or end, and never more than a few seconds, so a rare race between a
+reader and a publisher cannot keep old advice in view.
+"""
+
+import hashlib
+
+import sqlalchemy as sa
+from flask import make_response, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from portal.advisories.edge_cache import STATE_KEY, STORE_HEADER, edge_key
+from portal.advisories.models import Banner, Edition, EditionStatus
+from portal.core.db import utcnow
+from portal.core.i18n import get_locale
+from portal.extensions import cache
+
+STATE_SECONDS = 15
+
+
+def _compute_state(db_session) -> dict:
+    last_published, last_reviewed, count, top_id = db_session.execute(
+        sa.select(sa.func.max(Edition.published_at), sa.func.max(Edition.reviewed_at), sa.func.count(),
+                  sa.func.max(Edition.id)).where(Edition.status == EditionStatus.PUBLISHED)).one()
+    now = utcnow()
+    banner = db_session.execute(sa.select(Banner.id, Banner.starts_at).where(
+        Banner.starts_at <= now, Banner.ends_at > now).order_by(Banner.starts_at.desc()).limit(1)).first()
+    next_change = db_session.scalar(sa.select(sa.func.min(sa.case(
+        (Banner.starts_at > now, Banner.starts_at), else_=Banner.ends_at))).where(Banner.ends_at > now))
+    fingerprint = f"{last_published}|{last_reviewed}|{count}|{top_id}|{banner.id if banner else ''}"
+    changed = max(filter(None, [last_published, last_reviewed, banner.starts_at if banner else None]), default=None)
+    seconds = STATE_SECONDS
+    if next_change is not None:
+        seconds = max(1, min(seconds, int((next_change - now).total_seconds())))
+    return {"token": hashlib.sha256(fingerprint.encode()).hexdigest()[:20], "changed": changed, "seconds": seconds}
+
+
+def published_state(db_session) -> dict:
+    state = cache.get(STATE_KEY)
+    if state is None:
+        state = _compute_state(db_session)
+        cache.set(STATE_KEY, state, timeout=state["seconds"])
+    return state
+
+
+def invalidate() -> None:
+    """Call after committing a change the public sees."""
+    cache.delete(STATE_KEY)
+
+
+def _cacheable() -> bool:
+    # Pages for signed-in people show their name and a CSRF token; flashed messages are one-off.
+    return not current_user.is_authenticated and not session.get("_flashes")
+
+
+def public_response(db_session, render, *, mimetype: str = "text/html"):
+    """Answer with validators; 304 when the client already has it; the cached body when we do."""
+    if not _cacheable():
+        response = make_response(render())
+        response.mimetype = mimetype
+        return response
+    state = published_state(db_session)
+    key = f"advisories:{get_locale()}:{request.full_path}:{state['token']}"
+    etag = hashlib.sha256(key.encode()).hexdigest()[:32]
+    if request.if_none_match.contains(etag):
+        response = make_response("", 304)
+    else:
+        body = cache.get(key)
+        if body is None:
+            body = render()
+            cache.set(key, body)
+        response = make_response(body)
+        response.mimetype = mimetype
+    response.set_etag(etag)
+    response.headers[STORE_HEADER] = edge_key(str(get_locale()), request.environ, state["token"])
+    if state["changed"]:
+        response.last_modified = state["changed"]
+    response.headers["Cache-Control"] = "public, max-age=60"
+    response.vary.update(["Accept-Language", "Cookie"])
+    return response.make_conditional(request)
+
+
+def mark_changed(db_session) -> None:
+    """Services call this when they change what the public sees; the commit then invalidates."""
+    db_session.info["public_advice_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _invalidate_after_commit(db_session) -> None:
+    if db_session.info.pop("public_advice_changed", False):
+        invalidate()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(db_session) -> None:
+    db_session.info.pop("public_advice_changed", None)

@@ -1,0 +1,177 @@
+"""Public travel advice: the list, a country's page and print view, feeds, CAP, subscriptions."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from portal.advisories import alerts, queries
+from portal.advisories.cap import cap_document
+from portal.advisories.feeds import atom_feed
+from portal.advisories.forms import SubscribeForm, UnsubscribeForm
+from portal.advisories.levels import LEVEL_ORDER, SECTION_TITLES, SECTIONS, Indicator
+from portal.advisories.public_cache import public_response
+from portal.advisories.regions import ALTERNATIVE_NAMES, COUNTRY_REGION, REGION_CHOICES
+from portal.core import policy
+from portal.core.db import commit_request
+from portal.core.forms import choices
+from portal.core.i18n import _, get_locale, is_chinese
+from portal.core.web import attach_error
+from portal.extensions import csrf, db
+from portal.missions.models import Country
+from portal.missions.service import covering_mission
+
+bp = Blueprint("advisories", __name__, url_prefix="/advisories")
+
+
+def _country_or_404(code: str) -> Country:
+    country = db.session.get(Country, code.upper()) if len(code) == 2 and code.isalpha() else None
+    if country is None or country.code == "TW":
+        abort(404)
+    return country
+
+
+def _matches(country: Country, query: str) -> bool:
+    haystack = " ".join([country.code, country.name_zh, country.name_en, ALTERNATIVE_NAMES.get(country.code, "")])
+    return query.casefold() in haystack.casefold()
+
+
+@bp.route("")
+@policy.public
+def index():
+    level, region, indicator = request.args.get("level", ""), request.args.get("region", ""), request.args.get(
+        "indicator", "")
+    query = request.args.get("q", "").strip()[:100]
+
+    def render():
+        chinese = is_chinese()
+        editions = queries.current_editions(db.session)
+        rows = []
+        for country in queries.countries(db.session):
+            edition = editions.get(country.code)
+            if edition is None:
+                continue
+            if level and level not in {edition.level.value, *(r.level.value for r in edition.regions)}:
+                continue
+            if region and COUNTRY_REGION.get(country.code) != region:
+                continue
+            if indicator and indicator not in edition.indicators:
+                continue
+            if query and not _matches(country, query):
+                continue
+            rows.append((country, edition))
+        rows.sort(key=lambda row: (-row[1].highest_level.number, row[0].name(chinese)))
+        return render_template("advisories/index.html", rows=rows, levels=LEVEL_ORDER,
+                               region_choices=REGION_CHOICES, indicators=list(Indicator), chosen=request.args,
+                               query=query, banner=queries.active_banner(db.session))
+
+    return public_response(db.session, render)
+
+
+@bp.route("/<code>")
+@policy.public
+def country(code):
+    if code != code.upper():
+        return redirect(url_for(request.endpoint, code=code.upper()), code=301)
+
+    def render():
+        country = _country_or_404(code)
+        edition = queries.current_edition(db.session, country.code)
+        if edition is None:
+            abort(404)
+        return render_template("advisories/country.html", country=country, edition=edition,
+                               history=queries.published_history(db.session, country.code),
+                               mission=covering_mission(db.session, country.code), sections=SECTIONS,
+                               section_titles=SECTION_TITLES, banner=queries.active_banner(db.session),
+                               print_view=request.endpoint == "advisories.print_country")
+
+    return public_response(db.session, render)
+
+
+@bp.route("/<code>/print")
+@policy.public
+def print_country(code):
+    return country(code)
+
+
+@bp.route("/feed.atom")
+@policy.public
+def feed():
+    return public_response(db.session, lambda: atom_feed(queries.published_history(db.session, limit=100),
+                                                         chinese=is_chinese()),
+                           mimetype="application/atom+xml")
+
+
+@bp.route("/<code>/feed.atom")
+@policy.public
+def country_feed(code):
+    def render():
+        country = _country_or_404(code)
+        return atom_feed(queries.published_history(db.session, country.code), chinese=is_chinese(), country=country)
+
+    return public_response(db.session, render, mimetype="application/atom+xml")
+
+
+@bp.route("/<code>.cap.xml")
+@policy.public
+def cap(code):
+    def render():
+        country = _country_or_404(code)
+        edition = queries.current_edition(db.session, country.code)
+        if edition is None:
+            abort(404)
+        return cap_document(edition)
+
+    return public_response(db.session, render, mimetype="application/xml")
+
+
+@bp.route("/subscribe", methods=["GET", "POST"])
+@policy.public
+def subscribe():
+    form = SubscribeForm(country_code=request.args.get("country", ""))
+    chinese = is_chinese()
+    form.country_code.choices = choices([("", _("Every country"))] + [
+        (c.code, c.name(chinese)) for c in sorted(queries.countries(db.session), key=lambda c: c.name(chinese))])
+    if form.validate_on_submit():
+        try:
+            alerts.subscribe(db.session, email=form.email.data, country_code=form.country_code.data or None,
+                             locale=str(get_locale()))
+        except alerts.SubscriptionError as error:
+            attach_error(form, error)
+        else:
+            commit_request()
+            return render_template("advisories/subscribe_sent.html", email=form.email.data)
+    return render_template("advisories/subscribe.html", form=form)
+
+
+@bp.route("/subscribe/confirm/<token>")
+@policy.public
+def confirm_subscription(token):
+    subscription = alerts.confirm(db.session, token)
+    if subscription is None:
+        return render_template("accounts/link_invalid.html"), 400
+    commit_request()
+    flash(_("You will now get an email when the advice changes."), "success")
+    target = subscription.country_code
+    return redirect(url_for("advisories.country", code=target) if target else url_for("advisories.index"))
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@policy.public
+@csrf.exempt  # one-click unsubscribe (RFC 8058) is a POST from the mail program, with no form token
+def unsubscribe(token):
+    form = UnsubscribeForm(meta={"csrf": False})
+    if request.method == "POST":
+        subscription = alerts.unsubscribe(db.session, token, reason=form.reason.data or "")
+        if subscription is None:
+            abort(404)
+        commit_request()
+        return render_template("advisories/unsubscribed.html")
+    if alerts.find_subscription(db.session, token) is None:
+        abort(404)
+    return render_template("advisories/unsubscribe.html", form=form)
+
+
+def level_badge_context():
+    return {"all_indicators": list(Indicator)}
+
+
+bp.app_context_processor(level_badge_context)
+

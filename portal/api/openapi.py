@@ -1,0 +1,84 @@
+"""The OpenAPI 3.1 description of /api/v1, written as data."""
+
+LEVELS = ["grey", "yellow", "orange", "red"]
+INDICATORS = ["crime", "terrorism", "civil_unrest", "health", "natural_disaster", "time_limited_event",
+              "kidnapping", "wrongful_detention", "prc_treaty"]
+
+_SUMMARY_FIELDS = {
+    "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+    "name": {"$ref": "#/components/schemas/Text"},
+    "level": {"enum": LEVELS},
+    "level_number": {"type": "integer", "minimum": 1, "maximum": 4},
+    "cap_severity": {"enum": ["Minor", "Moderate", "Severe", "Extreme"]},
+    "indicators": {"type": "array", "items": {"enum": INDICATORS}},
+    "regions": {"type": "array", "items": {"$ref": "#/components/schemas/Region"}},
+    "updated_at": {"type": ["string", "null"], "format": "date-time"},
+    "reviewed_at": {"type": ["string", "null"], "format": "date-time"},
+    "url": {"type": "string", "format": "uri"},
+}
+_DETAIL_FIELDS = {
+    "summary": {"$ref": "#/components/schemas/Text"},
+    "latest_update": {"$ref": "#/components/schemas/Text"},
+    "version": {"type": "integer"},
+    "sections": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/Text"}},
+}
+
+_text = {"type": "object", "required": ["zh", "en"], "additionalProperties": False,
+         "properties": {"zh": {"type": "string"}, "en": {"type": "string"}}}
+_time = {"type": ["string", "null"], "format": "date-time"}
+
+SCHEMAS = {
+    "Text": _text,
+    "Region": {"type": "object", "required": ["name", "level"], "additionalProperties": False,
+               "properties": {"name": {"$ref": "#/components/schemas/Text"}, "level": {"enum": LEVELS}}},
+    "AdvisorySummary": {"type": "object", "additionalProperties": False, "required": list(_SUMMARY_FIELDS),
+                        "properties": _SUMMARY_FIELDS},
+    "Advisory": {"type": "object", "additionalProperties": False,
+                 "required": [*_SUMMARY_FIELDS, *_DETAIL_FIELDS],
+                 "properties": {**_SUMMARY_FIELDS, **_DETAIL_FIELDS}},
+    "HistoryEntry": {
+        "type": "object", "additionalProperties": False,
+        "required": ["version", "level", "update_type", "published_at", "change_note"],
+        "properties": {"version": {"type": "integer"}, "level": {"enum": LEVELS},
+                       "update_type": {"enum": ["major", "minor"]}, "published_at": _time,
+                       "change_note": {"$ref": "#/components/schemas/Text"}}},
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+}
+
+
+def document(server_url: str) -> dict:
+    not_found = {"description": "No such country", "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/Error"}}}}
+    code = {"name": "code", "in": "path", "required": True, "description": "ISO 3166-1 alpha-2 country code",
+            "schema": {"type": "string", "pattern": "^[A-Za-z]{2}$"}}
+
+    def ok(schema: dict, description: str) -> dict:
+        return {"description": description, "headers": {"ETag": {"schema": {"type": "string"}}},
+                "content": {"application/json": {"schema": schema}}}
+
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Consular Services Portal: travel advice", "version": "1.0.0",
+                 "description": "Published travel-safety levels and advice of the Ministry of Foreign Affairs, "
+                                "Republic of China (Taiwan). Drafts and scheduled editions are never included."},
+        "servers": [{"url": server_url}],
+        "paths": {
+            "/api/v1/advisories": {"get": {
+                "operationId": "listAdvisories", "summary": "Every country's current level",
+                "responses": {"200": ok({"type": "object", "required": ["advisories"], "properties": {
+                    "advisories": {"type": "array", "items": {"$ref": "#/components/schemas/AdvisorySummary"}}}},
+                    "Current advice for every country")}}},
+            "/api/v1/advisories/{code}": {"get": {
+                "operationId": "getAdvisory", "summary": "A country's current advice", "parameters": [code],
+                "responses": {"200": ok({"$ref": "#/components/schemas/Advisory"}, "The current advice"),
+                              "404": not_found}}},
+            "/api/v1/advisories/{code}/history": {"get": {
+                "operationId": "getAdvisoryHistory", "summary": "A country's published changes, newest first",
+                "parameters": [code],
+                "responses": {"200": ok({"type": "object", "required": ["country", "history"], "properties": {
+                    "country": {"type": "string"},
+                    "history": {"type": "array", "items": {"$ref": "#/components/schemas/HistoryEntry"}}}},
+                    "The change history"), "404": not_found}}},
+        },
+        "components": {"schemas": SCHEMAS},
+    }

@@ -1,0 +1,102 @@
+"""JSON API v1: published travel advice only."""
+
+import json
+
+from flask import Blueprint, current_app, jsonify, url_for
+
+from portal.advisories import queries
+from portal.advisories.levels import SECTIONS
+from portal.advisories.public_cache import public_response
+from portal.api.openapi import document
+from portal.core import policy
+from portal.extensions import db
+from portal.missions.models import Country
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _iso(moment):
+    return moment.isoformat() if moment else None
+
+
+def _text(edition, key):
+    return {"zh": edition.text(True, key), "en": edition.text(False, key)}
+
+
+def summary(country: Country, edition) -> dict:
+    return {
+        "country": country.code, "name": {"zh": country.name_zh, "en": country.name_en},
+        "level": edition.level.value, "level_number": edition.level.number,
+        "cap_severity": edition.highest_level.cap_severity, "indicators": list(edition.indicators),
+        "regions": [{"name": {"zh": r.name_zh, "en": r.name_en}, "level": r.level.value} for r in edition.regions],
+        "updated_at": _iso(edition.public_updated_at), "reviewed_at": _iso(edition.reviewed_at),
+        "url": current_app.config["BASE_URL"] + url_for("advisories.country", code=country.code),
+    }
+
+
+def _json(data) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _country_and_edition(code: str):
+    country = db.session.get(Country, code.upper()) if len(code) == 2 and code.isalpha() else None
+    edition = queries.current_edition(db.session, country.code) if country else None
+    return country, edition
+
+
+@bp.route("/advisories")
+@policy.public
+def advisories():
+    def render():
+        editions = queries.current_editions(db.session)
+        countries = sorted(queries.countries(db.session), key=lambda c: c.code)
+        return _json({"advisories": [summary(c, editions[c.code]) for c in countries if c.code in editions]})
+
+    return public_response(db.session, render, mimetype="application/json")
+
+
+class NoAdvice(Exception):
+    pass
+
+
+@bp.errorhandler(NoAdvice)
+def no_advice(error):
+    return jsonify(error="No published advice for that country code."), 404
+
+
+def _published(code: str):
+    country, edition = _country_and_edition(code)
+    if edition is None:
+        raise NoAdvice()
+    return country, edition
+
+
+@bp.route("/advisories/<code>")
+@policy.public
+def advisory(code):
+    def render():
+        country, edition = _published(code)
+        return _json({**summary(country, edition), "version": edition.version, "summary": _text(edition, "summary"),
+                      "latest_update": {"zh": edition.change_note_zh, "en": edition.change_note_en},
+                      "sections": {key: _text(edition, key) for key in SECTIONS}})
+
+    return public_response(db.session, render, mimetype="application/json")
+
+
+@bp.route("/advisories/<code>/history")
+@policy.public
+def history(code):
+    def render():
+        country, _edition = _published(code)
+        return _json({"country": country.code, "history": [
+            {"version": e.version, "level": e.level.value, "update_type": e.update_type.value,
+             "published_at": _iso(e.published_at), "change_note": {"zh": e.change_note_zh, "en": e.change_note_en}}
+            for e in queries.published_history(db.session, country.code)]})
+
+    return public_response(db.session, render, mimetype="application/json")
+
+
+@bp.route("/openapi.json")
+@policy.public
+def openapi():
+    return jsonify(document(current_app.config["BASE_URL"]))

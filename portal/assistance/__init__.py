@@ -1,0 +1,13 @@
+"""Emergency assistance for nationals abroad (急難救助): a case kind that jumps the queue."""
+
+from portal.assistance.workflow import ASSISTANCE_WORKFLOW
+from portal.core.cases.registry import register_kind
+
+
+def _load_detail(session, case):
+    from portal.assistance.service import detail_for
+
+    return detail_for(session, case)
+
+
+register_kind(ASSISTANCE_WORKFLOW, detail_template="assistance/_detail.html", load_detail=_load_detail)

@@ -1,0 +1,54 @@
+"""Asking for emergency help. Flushes; never commits."""
+
+import sqlalchemy as sa
+
+from portal.assistance.models import AssistanceRequest, Situation
+from portal.assistance.workflow import ASSISTANCE, EMERGENCY_PRIORITY
+from portal.core.cases.models import Case, CaseEvent
+from portal.core.cases.service import open_case
+from portal.core.i18n import _
+from portal.core.outbox import queue_email
+from portal.missions.models import Country
+from portal.missions.service import covering_mission, fallback_mission
+
+MAX_DETAILS = 3000
+
+
+class AssistanceError(Exception):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+def request_assistance(session, *, applicant, situation: str, country_code: str, location: str, name: str,
+                       phone: str, email: str, details: str, locale: str, submission_token: str | None):
+    """Open an emergency case at the mission covering the country, above everything in the queue."""
+    if situation not in {s.value for s in Situation}:
+        raise AssistanceError(_("Choose what has happened."), field="situation")
+    country = session.get(Country, country_code)
+    if country is None or country.code == "TW":
+        raise AssistanceError(_("Choose the country you are in from the list."), field="country_code")
+    mission = covering_mission(session, country.code) or fallback_mission(session)
+    case, created = open_case(session, kind=ASSISTANCE, mission_id=mission.id, applicant=applicant,
+                              summary=f"{country.code} · {location}"[:200], idempotency_key=submission_token,
+                              priority=EMERGENCY_PRIORITY)
+    if created:
+        session.add(AssistanceRequest(case_id=case.id, situation=Situation(situation), country_code=country.code,
+                                      location=location, name=name, phone=phone, email=email or "",
+                                      details=details))
+        session.flush()
+        if applicant is None and email:
+            queue_email(session, to=email, locale=locale, template="assistance_received", case=case,
+                        mission=mission)
+    return case, created
+
+
+def detail_for(session, case) -> AssistanceRequest | None:
+    return session.scalar(sa.select(AssistanceRequest).where(AssistanceRequest.case_id == case.id))
+
+
+def minutes_to_first_contact(session, case: Case) -> float | None:
+    """From the report to the first recorded contact: a figure for the statistics."""
+    contacted = session.scalar(sa.select(sa.func.min(CaseEvent.at)).where(CaseEvent.case_id == case.id,
+                                                                           CaseEvent.action == "contact"))
+    return (contacted - case.submitted_at).total_seconds() / 60 if contacted else None

