@@ -64,7 +64,7 @@ def unsubscribe(session, token: str, *, reason: str = "") -> Subscription | None
 
 def announce(session, edition: Edition, *, audience: str) -> Alert:
     """Record the alert and queue its fan-out: the publishing request stays fast."""
-    alert = Alert(id=f"alert-{uuid.uuid4()}", edition_id=edition.id, audience=audience)
+    alert = Alert(id=f"alert-{uuid.uuid4().hex}", edition_id=edition.id, audience=audience)
     session.add(alert)
     session.flush()
     enqueue(session, "advisories.fan_out", alert_id=alert.id)
@@ -151,17 +151,16 @@ def _external(endpoint: str, **values) -> str:
 def delivery_counts(session, alert_ids: list[str]) -> dict[str, dict[str, int]]:
     """Per alert: how many were queued, sent, failed, and retried (sent or pending after a failure)."""
     rows = session.execute(
-        sa.select(AlertDelivery.alert_id, OutboxMessage.status, (OutboxMessage.attempts > 1).label("retried"),
-                  sa.func.count())
+        sa.select(AlertDelivery.alert_id, OutboxMessage.status, sa.func.count(),
+                  sa.func.sum(sa.case((OutboxMessage.attempts > 1, 1), else_=0)))
         .join(OutboxMessage, OutboxMessage.id == AlertDelivery.outbox_message_id)
         .where(AlertDelivery.alert_id.in_(alert_ids))
-        .group_by(AlertDelivery.alert_id, OutboxMessage.status, (OutboxMessage.attempts > 1))).all()
+        .group_by(AlertDelivery.alert_id, OutboxMessage.status)).all()
     counts = {alert_id: {"queued": 0, "sent": 0, "failed": 0, "retried": 0, "total": 0} for alert_id in alert_ids}
-    for alert_id, status, retried, number in rows:
+    for alert_id, status, number, retried in rows:
         counts[alert_id][status] += number
         counts[alert_id]["total"] += number
-        if retried:
-            counts[alert_id]["retried"] += number
+        counts[alert_id]["retried"] += retried or 0
     return counts
 
 

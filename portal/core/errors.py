@@ -5,7 +5,7 @@ import uuid
 
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -52,5 +52,5 @@ def init_app(app) -> None:
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(OperationalError, handle_database_down)
-    app.register_error_handler(DBAPIError, handle_database_down)
+    app.register_error_handler(InterfaceError, handle_database_down)
     app.register_error_handler(Exception, handle_unexpected)

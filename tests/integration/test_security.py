@@ -186,3 +186,14 @@ def test_the_rate_limit_page_is_translated(client):
     response = client.post("/account/reset", data={"email": "a@example.tw"}, headers={"Accept-Language": "zh-TW"})
     assert response.status_code == 429 and response.headers["Retry-After"]
     assert "請求次數過多" in response.get_data(as_text=True)
+
+
+def test_a_database_error_that_is_not_an_outage_is_a_500_not_a_503(app, client, monkeypatch):
+    from portal.public import views
+
+    def broken():
+        raise sa.exc.ProgrammingError("SELECT nonsense", {}, Exception("syntax error"))
+
+    monkeypatch.setitem(app.view_functions, "public.privacy", views.policy.public(broken))
+    response = client.get("/privacy")
+    assert response.status_code == 500 and "give this reference" in response.get_data(as_text=True)

@@ -130,3 +130,49 @@ def test_the_worker_runs_the_fan_out_once_even_if_asked_twice(app, client, outbo
         assert fan_out(db.session, alert_id) == 0
         db.session.commit()
     assert count(app, AlertDelivery) == 1
+
+
+def test_staff_see_queued_sent_failed_and_retried_per_alert(app, client, outbox, publish_advice, run_worker,
+                                                            editors):
+    import socket
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Sink
+
+    from portal.advisories.alerts import delivery_counts
+    from portal.advisories.models import Alert
+    from portal.core.outbox import OutboxMessage, deliver_pending
+    from portal.extensions import db
+
+    publish_advice("PH", "grey")
+    for name in ("amy", "bob"):
+        subscribe(client, f"{name}@example.tw", country="PH")
+        client.get(outbox.link(f"{name}@example.tw"))
+    publish_advice("PH", "yellow")
+    run_worker()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    try:
+        with app.app_context():
+            deliver_pending(db.session)  # nobody listens: every message fails once
+            db.session.execute(sa.update(OutboxMessage).values(next_attempt_at=OutboxMessage.created_at))
+            # bob's message gives up (as after its last attempt); amy's is retried
+            db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.to_address == "bob@example.tw")
+                               .values(status="failed"))
+            db.session.commit()
+        smtp = Controller(Sink(), hostname="127.0.0.1", port=port)
+        smtp.start()
+        try:
+            with app.app_context():
+                deliver_pending(db.session)
+        finally:
+            smtp.stop()
+    finally:
+        app.config.update(SMTP_HOST=None)
+    with app.app_context():
+        alert_id = db.session.scalar(sa.select(Alert.id).where(Alert.audience == "subscribers")
+                                     .order_by(Alert.created_at.desc()).limit(1))
+        counts = delivery_counts(db.session, [alert_id])[alert_id]
+    assert counts == {"queued": 0, "sent": 1, "failed": 1, "retried": 1, "total": 2}  # amy: sent on the 2nd try
