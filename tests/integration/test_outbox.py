@@ -1,50 +1,18 @@
 """Email leaves through the outbox: only when the change was saved, delivered by the worker over real SMTP."""
 
-import socket
-
-import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 
-
-class Collect(Message):
-    def __init__(self):
-        super().__init__()
-        self.messages = []
-
-    def handle_message(self, message):
-        self.messages.append(message)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    handler = Collect()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, handler
-    controller.stop()
+from tests.fixtures.infra import free_port
 
 
 def test_the_worker_delivers_queued_mail_over_smtp(app, client, smtp_server, outbox):
-    controller, handler = smtp_server
     client.post("/account/register", data={"name": "Amy", "email": "amy@example.tw",
                                            "password": "correct horse battery staple",
                                            "password_confirm": "correct horse battery staple"})
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port)
-    try:
-        result = app.test_cli_runner().invoke(args=["worker", "--once"])
-    finally:
-        app.config.update(SMTP_HOST=None)
+    result = app.test_cli_runner().invoke(args=["worker", "--once"])
     assert result.exit_code == 0 and "sent 1" in result.output
-    assert len(handler.messages) == 1
-    delivered = handler.messages[0]
+    assert len(smtp_server.messages) == 1
+    delivered = smtp_server.messages[0]
     assert delivered["To"] == "amy@example.tw" and delivered["Subject"] == "Confirm your email address"
     assert "/account/confirm/" in delivered.get_payload(decode=True).decode()
     assert [m.status for m in outbox()] == ["sent"]
