@@ -47,6 +47,8 @@ class BaseConfig:
     BASE_URL = "http://127.0.0.1:5000"
 
     GLOBAL_EMERGENCY_PHONE = "+886-800-085-095"
+    # The director-general's mailbox: working days to answer a message.
+    MAILBOX_SLA_DAYS = 6
     DEV_MAILBOX = False
     LOAD_DEMO_ACCOUNTS = False
     HSTS = False
