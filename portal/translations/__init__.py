@@ -41,8 +41,9 @@ def _tidy(po_path: Path, locale: str) -> None:
     catalog.project, catalog.version, catalog.fuzzy = "Consular Services Portal", "1.0", False
     catalog.copyright_holder = "Bureau of Consular Affairs"
     for message in catalog:
-        if locale == "en" and message.id and not message.string:
-            message.string = message.id
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if locale == "en" and message.id and not any(strings):
+            message.string = message.id  # a plural entry gets both forms
             message.flags.discard("fuzzy")
     with po_path.open("wb") as handle:
         write_po(handle, catalog, ignore_obsolete=True, include_previous=False, width=100)
