@@ -45,8 +45,10 @@ def configure_database(app: Flask) -> None:
 
 def configure_extensions(app: Flask) -> None:
     from portal.core.i18n import select_locale
+    from portal.core.web import apply_body_limit
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
+    app.before_request(apply_body_limit)  # before the CSRF check reads the form
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
                      render_as_batch=True)
@@ -76,17 +78,20 @@ def register_kinds() -> None:
     """Import every domain that owns tables or case kinds, so both are known before first use."""
     import portal.core.uploads  # noqa: F401
     import portal.enquiries  # noqa: F401
+    import portal.feedback  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.admin.views import bp as admin_bp
     from portal.enquiries.views import bp as enquiries_bp
+    from portal.feedback.hotline_views import bp as hotline_bp
+    from portal.feedback.views import bp as feedback_bp
     from portal.public.views import bp as public_bp
     from portal.public.views import dev_bp
     from portal.staff.views import bp as staff_bp
 
-    for blueprint in (public_bp, accounts_bp, enquiries_bp, staff_bp, admin_bp):
+    for blueprint in (public_bp, accounts_bp, enquiries_bp, feedback_bp, staff_bp, hotline_bp, admin_bp):
         app.register_blueprint(blueprint)
     if app.config["DEV_MAILBOX"]:
         app.register_blueprint(dev_bp)

@@ -143,5 +143,14 @@ def can_release(user, case) -> bool:
             and (case.assignee_id == user.id or user.role.at_least(Role.SUPERVISOR)))
 
 
+def staff_can_see_call(user, call) -> bool:
+    """Hotline calls: staff see their own mission's, supervisors every mission's."""
+    return user.is_authenticated and user.is_staff and (sees_all_missions(user) or call.mission_id == user.mission_id)
+
+
+def can_turn_call_into_case(user, call) -> bool:
+    return staff_can_see_call(user, call) and call.case_id is None
+
+
 def can_manage_accounts(user) -> bool:
     return user.is_authenticated and user.role.at_least(Role.ADMIN)
