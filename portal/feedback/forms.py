@@ -132,7 +132,7 @@ class CallFilterForm(BaseForm):
     date_from = OwnDateField(_l("From"), validators=[Optional()],
                              invalid_message=_l("Enter a date like 2026-11-27."))
     date_to = OwnDateField(_l("To"), validators=[Optional()], invalid_message=_l("Enter a date like 2026-11-27."))
-    category = SelectField(_l("About"), validate_choice=False)
+    category = SelectField(_l("Category"), validate_choice=False)
     outcome = SelectField(_l("Outcome"), validate_choice=False)
     q = StringField(_l("Text"), filters=[strip_text], description=_l("Words from the summary, a name or a phone."))
     mission_id = SelectField(_l("Mission"), validate_choice=False)

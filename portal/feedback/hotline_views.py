@@ -27,7 +27,7 @@ def _filter_form() -> tuple[CallFilterForm, hotline.CallFilter]:
     defaults = hotline.default_filter()
     form = CallFilterForm(request.args) if chosen else CallFilterForm(date_from=defaults.date_from,
                                                                       date_to=defaults.date_to)
-    form.category.choices = category_choices(_("All subjects"))
+    form.category.choices = category_choices(_("All categories"))
     form.outcome.choices = choices([("", _("All outcomes"))] + [(o.value, o.title) for o in Outcome])
     chinese = is_chinese()
     form.mission_id.choices = choices([("", _("All missions"))] + [
@@ -71,7 +71,7 @@ def _referral_choices():
 @policy.staff_only()
 def new_call():
     form = CallForm()
-    form.category.choices = category_choices(_("Choose a subject"))
+    form.category.choices = category_choices(_("Choose a category"))
     form.referred_to.choices = _referral_choices()
     if request.method == "GET":
         now = utcnow().astimezone(TAIPEI)

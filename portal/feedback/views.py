@@ -44,7 +44,7 @@ def _accepted(response) -> bool:
 
 def _mailbox_form() -> MailboxForm:
     form = MailboxForm()
-    form.category.choices = category_choices(_("Choose a subject"))
+    form.category.choices = category_choices(_("Choose a category"))
     writer = _writer()
     if writer is not None:
         form.email.data = writer.email
