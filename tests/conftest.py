@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-pytest_plugins = ["tests.fixtures.accounts", "tests.fixtures.cases", "tests.fixtures.pages"]
+pytest_plugins = ["tests.fixtures.accounts", "tests.fixtures.cases", "tests.fixtures.pages", "tests.fixtures.feedback"]
 
 REFERENCE_TABLES = {"countries", "missions", "mission_countries", "alembic_version"}
 
