@@ -54,6 +54,8 @@ class BaseConfig:
     CAP_SENDER = "consular.example.tw"
     CACHE_TYPE = "SimpleCache"
     CACHE_DEFAULT_TIMEOUT = 3600
+    # The director-general's mailbox: working days to answer a message.
+    MAILBOX_SLA_DAYS = 6
     DEV_MAILBOX = False
     LOAD_DEMO_ACCOUNTS = False
     HSTS = False

@@ -51,8 +51,10 @@ def configure_database(app: Flask) -> None:
 
 def configure_extensions(app: Flask) -> None:
     from portal.core.i18n import select_locale
+    from portal.core.web import apply_body_limit
     from portal.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 
+    app.before_request(apply_body_limit)  # before the CSRF check reads the form
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
                      render_as_batch=True)
@@ -86,6 +88,7 @@ def register_kinds() -> None:
     import portal.core.jobs  # noqa: F401
     import portal.core.uploads  # noqa: F401
     import portal.enquiries  # noqa: F401
+    import portal.feedback  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
@@ -97,12 +100,14 @@ def register_blueprints(app: Flask) -> None:
     from portal.api.views import bp as api_bp
     from portal.assistance.views import bp as assistance_bp
     from portal.enquiries.views import bp as enquiries_bp
+    from portal.feedback.hotline_views import bp as hotline_bp
+    from portal.feedback.views import bp as feedback_bp
     from portal.public.views import bp as public_bp
     from portal.public.views import dev_bp
     from portal.staff.views import bp as staff_bp
 
-    for blueprint in (public_bp, accounts_bp, enquiries_bp, staff_bp, admin_bp, advisories_bp, advisory_staff_bp,
-                      travel_bp, api_bp, assistance_bp):
+    for blueprint in (public_bp, accounts_bp, enquiries_bp, feedback_bp, staff_bp, hotline_bp, admin_bp, advisories_bp,
+                      advisory_staff_bp, travel_bp, api_bp, assistance_bp):
         app.register_blueprint(blueprint)
     if app.config["DEV_MAILBOX"]:
         app.register_blueprint(dev_bp)

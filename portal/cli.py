@@ -18,13 +18,14 @@ ROOT = Path(__file__).resolve().parent.parent
 @click.command("seed")
 @with_appcontext
 def seed_command():
-    """Load countries and missions; in development also the demo accounts and cases."""
+    """Load countries, missions and the headquarters; in development also the demo accounts and cases."""
     from portal.demo import load_demo_accounts
+    from portal.feedback.service import load_headquarters
     from portal.missions.service import load_countries, load_missions
 
     with unit_of_work() as session:
         countries = load_countries(session)
-        missions = load_missions(session)
+        missions = load_missions(session) + load_headquarters(session)
         accounts = load_demo_accounts(session) if current_app.config["LOAD_DEMO_ACCOUNTS"] else 0
     click.echo(f"{countries} countries, {missions} missions, {accounts} demo accounts added.")
 
@@ -93,6 +94,18 @@ def worker_command(once, interval):
         time.sleep(interval)
 
 
+@click.command("feedback-sweep")
+@with_appcontext
+def feedback_sweep_command():
+    """Daily: close answered mailbox messages after the time to answer back, drop unconfirmed ones."""
+    from portal.feedback.service import close_expired, drop_unconfirmed
+
+    with unit_of_work() as session:
+        closed = close_expired(session)
+        dropped = drop_unconfirmed(session)
+    click.echo(f"{closed} answered messages closed, {dropped} unconfirmed messages deleted.")
+
+
 @click.command("translate")
 @with_appcontext
 @click.option("--check", is_flag=True, help="Fail when the catalogs are out of date.")
@@ -108,7 +121,7 @@ def translate_command(check):
 
 
 def init_app(app) -> None:
-    for command in (seed_command, users, worker_command, translate_command):
+    for command in (seed_command, users, worker_command, feedback_sweep_command, translate_command):
         app.cli.add_command(command)
 
 

@@ -21,6 +21,10 @@ def _render(code: int, **context):
 
 
 def handle_http(error: HTTPException):
+    if error.response is not None:
+        # A page made on purpose for this refusal (e.g. a rate limit that shows the form again with
+        # the person's text kept) answers instead of the generic error page.
+        return error.response
     code = error.code if error.code in HANDLED else 500
     response, code = _render(code)
     headers = {"Retry-After": "60"} if code in (429, 503) else {}

@@ -9,7 +9,7 @@ from functools import wraps
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
-from portal.core.cases.workflow import APPLICANT, Transition
+from portal.core.cases.workflow import APPLICANT, SYSTEM, Transition
 from portal.core.roles import Role
 
 
@@ -66,6 +66,31 @@ def staff_only(minimum: Role = Role.STAFF):
     return decorator
 
 
+# --- who may act without an account ---------------------------------------------------------
+
+class LinkHolder:
+    """Someone who opened a signed link we emailed about one case (a writer without an account).
+    They act as that case's applicant, for that case only; the link itself is checked by its domain."""
+
+    is_authenticated = False
+    is_staff = False
+    id = None
+
+    def __init__(self, case_id: int):
+        self.case_id = case_id
+
+
+class SystemActor:
+    """The portal itself, for scheduled moves that no person makes."""
+
+    is_authenticated = False
+    is_staff = False
+    id = None
+
+
+SYSTEM_ACTOR = SystemActor()
+
+
 # --- rules on objects -------------------------------------------------------------------------
 
 def sees_all_missions(user) -> bool:
@@ -85,7 +110,11 @@ def can_view_case(user, case) -> bool:
 
 
 def party_of(user, case):
-    """What part the user plays in the case: APPLICANT, their staff Role, or None."""
+    """What part the user plays in the case: APPLICANT, SYSTEM, their staff Role, or None."""
+    if isinstance(user, SystemActor):
+        return SYSTEM
+    if isinstance(user, LinkHolder):
+        return APPLICANT if user.case_id == case.id else None
     if user.is_staff:
         return user.role if staff_can_see_case(user, case) else None
     return APPLICANT if case.applicant_id == user.id else None
@@ -95,9 +124,14 @@ def can_take(user, transition: Transition, case) -> bool:
     party = party_of(user, case)
     if party is None or not transition.allows(party):
         return False
-    if party != APPLICANT and transition.needs_claim:
+    if party not in (APPLICANT, SYSTEM) and transition.needs_claim:
         return case.assignee_id == user.id
     return True
+
+
+def can_follow_case_link(holder: LinkHolder, case) -> bool:
+    """An emailed link opens the case it was made for, and only while the case has no account behind it."""
+    return isinstance(holder, LinkHolder) and holder.case_id == case.id and case.applicant_id is None
 
 
 def can_claim(user, case) -> bool:
@@ -121,6 +155,15 @@ def can_manage_trip(user, trip) -> bool:
     if trip.user_id is None:
         return True
     return user.is_authenticated and user.id == trip.user_id
+
+
+def staff_can_see_call(user, call) -> bool:
+    """Hotline calls: staff see their own mission's, supervisors every mission's."""
+    return user.is_authenticated and user.is_staff and (sees_all_missions(user) or call.mission_id == user.mission_id)
+
+
+def can_turn_call_into_case(user, call) -> bool:
+    return staff_can_see_call(user, call) and call.case_id is None
 
 
 def can_manage_accounts(user) -> bool:

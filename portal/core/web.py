@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import redirect, request, url_for
+from flask import current_app, redirect, request, url_for
 
 
 def safe_next(default_endpoint: str = "public.home") -> str:
@@ -30,3 +30,22 @@ def attach_error(form, error) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def body_limit(megabytes: int):
+    """For a view that takes several uploads: the largest request body it accepts, above the app's
+    MAX_CONTENT_LENGTH. apply_body_limit() sets it before anything (CSRF check, rate-limit key) reads the form."""
+
+    def decorator(view):
+        view.max_content_length = megabytes * 1024 * 1024
+        return view
+
+    return decorator
+
+
+def apply_body_limit() -> None:
+    """Registered first among the app's before-request functions."""
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    limit = getattr(view, "max_content_length", None)
+    if limit:
+        request.max_content_length = limit

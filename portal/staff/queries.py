@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.core import policy
 from portal.core.cases.models import Case
+from portal.core.cases.registry import all_kinds
 from portal.core.db import utcnow
 
 PAGE_SIZE = 25
@@ -37,12 +38,22 @@ def decode_cursor(cursor: str) -> tuple[int, datetime, int] | None:
         return None
 
 
+def _hidden_from_queue():
+    """Open cases whose status is not work for staff yet (Status.hidden_from_queue), across every kind."""
+    hidden = [sa.and_(Case.kind == k.workflow.kind, Case.status.in_(k.workflow.hidden_statuses))
+              for k in all_kinds() if k.workflow.hidden_statuses]
+    return sa.or_(*hidden) if hidden else None
+
+
 def open_cases_page(session, user, filters: QueueFilter, *, after: str | None = None,
                     now: datetime | None = None) -> tuple[list[Case], str | None]:
     """One page of open cases the user may see: highest priority, then soonest due."""
     now = now or utcnow()
     query = (sa.select(Case).where(Case.closed_at.is_(None))
              .options(joinedload(Case.mission), joinedload(Case.assignee)))
+    hidden = _hidden_from_queue()
+    if hidden is not None:
+        query = query.where(sa.not_(hidden))
     if not policy.sees_all_missions(user):
         query = query.where(Case.mission_id == user.mission_id)
     elif filters.mission_id:

@@ -26,7 +26,7 @@ def _filter_form() -> QueueFilterForm:
     seen, statuses = set(), [("", _("All statuses"))]
     for k in kinds:
         for status in k.workflow.statuses:
-            if not status.is_closed and status.name not in seen:
+            if not status.is_closed and not status.hidden_from_queue and status.name not in seen:
                 seen.add(status.name)
                 statuses.append((status.name, status.title))
     form.status.choices = choices(statuses)

@@ -1,15 +1,16 @@
 """Opening cases and moving them through their workflow. Flushes; never commits."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from portal.core import policy
 from portal.core.cases.models import Case, CaseEvent
 from portal.core.cases.registry import workflow_for
 from portal.core.db import utcnow
-from portal.core.i18n import _
+from portal.core.i18n import _, format_day
 from portal.core.outbox import queue_email
 from portal.core.refs import new_reference
 from portal.core.workdays import add_working_days, working_days_between
@@ -23,10 +24,18 @@ class StaleCase(CaseError):
     pass
 
 
+def sla_days(workflow) -> int:
+    """Working days the kind has to answer: its setting when it names one, else the workflow's own value."""
+    if workflow.sla_setting and workflow.sla_setting in current_app.config:
+        return int(current_app.config[workflow.sla_setting])
+    return workflow.sla_working_days
+
+
 def open_case(session, *, kind: str, mission_id: int, applicant, summary: str,
-              idempotency_key: str | None = None, priority: int = 0, now: datetime | None = None) -> tuple[Case, bool]:
-    """Create a case in its workflow's first status. Returns (case, created); a repeated
-    idempotency key returns the case already made instead of a new one."""
+              idempotency_key: str | None = None, priority: int = 0, now: datetime | None = None,
+              status: str | None = None) -> tuple[Case, bool]:
+    """Create a case in its workflow's first status (or another of its statuses). Returns (case, created);
+    a repeated idempotency key returns the case already made instead of a new one."""
     if idempotency_key:
         existing = session.scalar(sa.select(Case).where(Case.idempotency_key == idempotency_key))
         if existing is not None:
@@ -35,10 +44,12 @@ def open_case(session, *, kind: str, mission_id: int, applicant, summary: str,
             return existing, False
     workflow = workflow_for(kind)
     now = now or utcnow()
-    case = Case(kind=kind, reference=new_reference(workflow.prefix), status=workflow.initial,
+    opening = workflow.status(status or workflow.initial)
+    case = Case(kind=kind, reference=new_reference(workflow.prefix), status=opening.name,
                 summary=summary[:200], priority=priority, mission_id=mission_id,
                 applicant_id=applicant.id if applicant else None, submitted_at=now,
-                due_at=add_working_days(now, workflow.sla_working_days), idempotency_key=idempotency_key)
+                due_at=add_working_days(now, sla_days(workflow)), idempotency_key=idempotency_key,
+                waiting_since=now if opening.waits_on_citizen else None)
     try:
         with session.begin_nested():
             session.add(case)
@@ -58,9 +69,32 @@ def open_case(session, *, kind: str, mission_id: int, applicant, summary: str,
     return case, True
 
 
-def allowed_actions(case: Case, user) -> list:
+def entered_status_at(case: Case) -> datetime:
+    """When the case reached its current status (claims and releases leave the status as it was)."""
+    for event in reversed(case.events):
+        if event.to_status == case.status and event.from_status != event.to_status:
+            return event.at
+    return case.submitted_at
+
+
+def window_closes(case: Case, move) -> datetime | None:
+    """The end of the time an action with window_days stays open, or None when it has no such limit."""
+    if not move.window_days:
+        return None
+    return entered_status_at(case) + timedelta(days=move.window_days)
+
+
+def _window_passed(case: Case, move, now: datetime) -> bool:
+    closes = window_closes(case, move)
+    return closes is not None and now >= closes
+
+
+def allowed_actions(case: Case, user, now: datetime | None = None) -> list:
+    """Actions the user may take now, including those a kind's own pages carry out (own_form)."""
     workflow = workflow_for(case.kind)
-    return [t for t in workflow.available(case.status) if policy.can_take(user, t, case)]
+    now = now or utcnow()
+    return [t for t in workflow.available(case.status)
+            if policy.can_take(user, t, case) and not _window_passed(case, t, now)]
 
 
 def _check_version(case: Case, expected_version: int | None) -> None:
@@ -70,17 +104,22 @@ def _check_version(case: Case, expected_version: int | None) -> None:
 
 
 def transition(session, case: Case, action: str, *, by, note: str | None = None,
-               expected_version: int | None = None, now: datetime | None = None) -> CaseEvent:
-    """Apply a workflow action: new status, history event and notification, all or nothing."""
+               expected_version: int | None = None, now: datetime | None = None,
+               own_form: bool = False) -> CaseEvent:
+    """Apply a workflow action: new status, history event and notification, all or nothing.
+    Actions marked own_form are refused unless their kind's own code says it is carrying them out."""
     workflow = workflow_for(case.kind)
     _check_version(case, expected_version)
     move = workflow.transition(case.status, action)
-    if move is None or not policy.can_take(by, move, case):
+    if move is None or not policy.can_take(by, move, case) or (move.own_form and not own_form):
         raise CaseError(_("That action is not available for this case now."))
+    now = now or utcnow()
+    if _window_passed(case, move, now):
+        raise CaseError(_("“%(action)s” was possible until %(date)s. That time has passed.",
+                          action=move.title, date=format_day(window_closes(case, move))))
     note = (note or "").strip() or None
     if move.note_required and not note:
         raise CaseError(_("Enter a note: this action needs one."))
-    now = now or utcnow()
     source, target = case.status, workflow.status(move.target)
     if case.waiting_since is not None and not target.waits_on_citizen:
         paused = working_days_between(case.waiting_since, now)
@@ -91,7 +130,7 @@ def transition(session, case: Case, action: str, *, by, note: str | None = None,
     case.status = target.name
     case.closed_at = now if target.is_closed else None
     event = CaseEvent(case=case, at=now, actor_id=by.id, action=action, from_status=source,
-                      to_status=target.name, note=note)
+                      to_status=target.name, note=note, is_internal=move.internal)
     session.add(event)
     session.flush()
     if move.notify_applicant and case.applicant is not None and case.applicant.is_active:

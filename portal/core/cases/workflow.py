@@ -6,6 +6,8 @@ from portal.core.roles import Role
 
 #: the citizen who made the case, as a party to a transition
 APPLICANT = "applicant"
+#: the portal itself, for scheduled moves no person makes (e.g. closing after a waiting period)
+SYSTEM = "system"
 
 
 @dataclass(frozen=True)
@@ -15,6 +17,8 @@ class Status:
     is_closed: bool = False
     #: the case waits on the citizen: the service-level clock stops
     waits_on_citizen: bool = False
+    #: open, but not work for staff yet (e.g. an email address still to be confirmed): the queue leaves it out
+    hidden_from_queue: bool = False
 
 
 @dataclass(frozen=True)
@@ -29,10 +33,16 @@ class Transition:
     notify_applicant: bool = False
     #: staff must hold the case (have claimed it) before acting
     needs_claim: bool = True
+    #: a staff-only step: its history event is hidden from the citizen
+    internal: bool = False
+    #: the kind's own page does this action (it needs more than a note); the generic action forms leave it out
+    own_form: bool = False
+    #: the action is open only this many calendar days after the case reached its current status
+    window_days: int | None = None
 
     def allows(self, party) -> bool:
-        if party == APPLICANT:
-            return APPLICANT in self.parties
+        if party in (APPLICANT, SYSTEM):
+            return party in self.parties
         return any(isinstance(p, Role) and party.at_least(p) for p in self.parties)
 
     @property
@@ -49,6 +59,8 @@ class Workflow:
     statuses: tuple[Status, ...]
     transitions: tuple[Transition, ...]
     sla_working_days: int
+    #: a setting that, when present, overrides sla_working_days (e.g. "MAILBOX_SLA_DAYS")
+    sla_setting: str | None = None
     _by_name: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -70,3 +82,7 @@ class Workflow:
 
     def available(self, status: str) -> list[Transition]:
         return [t for t in self.transitions if status in t.sources]
+
+    @property
+    def hidden_statuses(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.statuses if s.hidden_from_queue)

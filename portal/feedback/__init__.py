@@ -1,0 +1,17 @@
+"""The director-general's mailbox (局長信箱) and the complaint hotline log (申訴電話專線).
+
+Mailbox messages are cases of kind "mailbox"; hotline calls are rows of their own that can be
+turned into a mailbox case.
+"""
+
+from portal.core.cases.registry import register_kind
+from portal.feedback.workflow import MAILBOX_WORKFLOW
+
+
+def _load_detail(session, case):
+    from portal.feedback.service import detail_for
+
+    return detail_for(session, case)
+
+
+register_kind(MAILBOX_WORKFLOW, detail_template="feedback/_detail.html", load_detail=_load_detail)

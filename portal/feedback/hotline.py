@@ -1,0 +1,208 @@
+"""The complaint hotline log: logging calls, finding them, counting them, turning one into a mailbox
+case. Flushes; never commits."""
+
+import base64
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from portal.core import policy
+from portal.core.cases.models import Case
+from portal.core.cases.service import open_case
+from portal.core.db import utcnow
+from portal.core.i18n import _
+from portal.core.refs import new_reference
+from portal.core.workdays import TAIPEI
+from portal.feedback import service
+from portal.feedback.models import (
+    CallLanguage,
+    Category,
+    HotlineCall,
+    MailboxMessage,
+    Outcome,
+    Source,
+)
+from portal.feedback.workflow import MAILBOX
+
+PAGE_SIZE = 25
+MAX_SUMMARY = 3000
+MAX_DURATION_MINUTES = 600
+#: the days a search covers when nobody chose any
+DEFAULT_DAYS = 30
+
+
+class CallError(service.MailboxError):
+    """A refused hotline operation; `field` names the form field it concerns."""
+
+
+@dataclass(frozen=True)
+class CallFilter:
+    date_from: date | None = None
+    date_to: date | None = None
+    category: str = ""
+    outcome: str = ""
+    text: str = ""
+    mission_id: int | None = None
+
+
+def taipei_today(now: datetime | None = None) -> date:
+    return (now or utcnow()).astimezone(TAIPEI).date()
+
+
+def default_filter(now: datetime | None = None) -> CallFilter:
+    today = taipei_today(now)
+    return CallFilter(date_from=today - timedelta(days=DEFAULT_DAYS - 1), date_to=today)
+
+
+def log_call(session, *, by, called_at: datetime, duration_minutes: int, language: str, category: str,
+             summary: str, outcome: str, caller_name: str | None = None, caller_phone: str | None = None,
+             caller_email: str | None = None, referred_to: str | None = None, submission_token: str | None = None,
+             now: datetime | None = None) -> tuple[HotlineCall, bool]:
+    """Log a call at the officer's mission (headquarters for accounts without one). A call logged as
+    'turned into a mailbox case' opens that case at once. Returns (call, logged); the same form sent
+    twice returns the call logged the first time."""
+    now = now or utcnow()
+    if submission_token:
+        earlier = session.scalar(sa.select(HotlineCall).where(HotlineCall.idempotency_key == submission_token))
+        if earlier is not None:
+            if earlier.logged_by_id != by.id:
+                raise CallError(_("This form has expired. Submit it again."))
+            return earlier, False
+    if called_at > now + timedelta(minutes=5):
+        raise CallError(_("The call cannot be in the future. Check the date and time."), field="called_on")
+    if not 0 <= duration_minutes <= MAX_DURATION_MINUTES:
+        raise CallError(_("Enter how long the call took, from 0 to 600 minutes."), field="duration_minutes")
+    if language not in {x.value for x in CallLanguage}:
+        raise CallError(_("Choose the language of the call."), field="language")
+    if category not in {c.value for c in Category}:
+        raise CallError(_("Choose what the call was about."), field="category")
+    if outcome not in {o.value for o in Outcome}:
+        raise CallError(_("Choose the outcome of the call."), field="outcome")
+    summary = (summary or "").strip()
+    if not summary:
+        raise CallError(_("Write a summary of the call."), field="summary")
+    referred_mission = referred_unit = None
+    if outcome == Outcome.REFERRED:
+        if not referred_to:
+            raise CallError(_("Choose where the caller was referred to."), field="referred_to")
+        try:
+            referred_mission, referred_unit = service.parse_target(session, referred_to)
+        except service.MailboxError:
+            raise CallError(_("Choose where the caller was referred to."), field="referred_to") from None
+    mission_id = by.mission_id or service.headquarters(session).id
+    call = HotlineCall(reference=new_reference("HTL"), mission_id=mission_id, logged_by_id=by.id,
+                       called_at=called_at, call_day=called_at.astimezone(TAIPEI).date(),
+                       duration_minutes=duration_minutes, language=CallLanguage(language),
+                       caller_name=(caller_name or "").strip() or None, caller_phone=caller_phone or None,
+                       caller_email=(caller_email or "").strip().lower() or None, category=Category(category),
+                       summary=summary, outcome=Outcome(outcome), created_at=now,
+                       referred_mission_id=referred_mission.id if referred_mission and not referred_unit else None,
+                       referred_unit=referred_unit, idempotency_key=submission_token)
+    session.add(call)
+    session.flush()
+    if call.outcome == Outcome.CASE:
+        turn_into_case(session, call, by=by, now=now)
+    return call, True
+
+
+def turn_into_case(session, call: HotlineCall, *, by, now: datetime | None = None) -> Case:
+    """Open a mailbox message from the call at the call's mission, received and ready to assign.
+    The call and the case point at each other; a caller who gave an address gets the tracking link."""
+    if not policy.can_turn_call_into_case(by, call):
+        raise CallError(_("This call has already been turned into a case."))
+    now = now or utcnow()
+    subject = " ".join(call.summary.split())[:service.MAX_SUBJECT]
+    case, _created = open_case(session, kind=MAILBOX, mission_id=call.mission_id, applicant=None, summary=subject,
+                               now=now, status="received")
+    locale = "en" if call.language == CallLanguage.ENGLISH else "zh_Hant_TW"
+    email = call.caller_email or None
+    detail = MailboxMessage(case_id=case.id, source=Source.HOTLINE, category=call.category, subject=subject,
+                            message=call.summary, writer_name=call.caller_name or "", writer_email=email,
+                            writer_phone=call.caller_phone, writer_locale=locale,
+                            fingerprint=service.fingerprint(email or call.reference, subject, call.summary),
+                            confirmed_at=now)
+    session.add(detail)
+    call.case_id, call.outcome = case.id, Outcome.CASE
+    session.flush()
+    service.mail_received(session, case, detail)
+    return case
+
+
+# --- finding and counting -------------------------------------------------------------------------
+
+def _visible(user, filters: CallFilter):
+    """Conditions for the calls the user may see that match the filter."""
+    conditions = []
+    if not policy.sees_all_missions(user):
+        conditions.append(HotlineCall.mission_id == user.mission_id)
+    elif filters.mission_id:
+        conditions.append(HotlineCall.mission_id == filters.mission_id)
+    if filters.date_from:
+        conditions.append(HotlineCall.call_day >= filters.date_from)
+    if filters.date_to:
+        conditions.append(HotlineCall.call_day <= filters.date_to)
+    if filters.category:
+        conditions.append(HotlineCall.category == filters.category)
+    if filters.outcome:
+        conditions.append(HotlineCall.outcome == filters.outcome)
+    text = filters.text.strip()
+    if text:
+        conditions.append(sa.or_(*(column.icontains(text, autoescape=True) for column in (
+            HotlineCall.summary, HotlineCall.caller_name, HotlineCall.caller_phone, HotlineCall.reference))))
+    return conditions
+
+
+def encode_cursor(call: HotlineCall) -> str:
+    raw = f"{call.called_at.timestamp()}|{call.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment, call_id = raw.split("|")
+        return datetime.fromtimestamp(float(moment), tz=utcnow().tzinfo), int(call_id)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def calls_page(session, user, filters: CallFilter, *, after: str | None = None) -> tuple[list[HotlineCall], str | None]:
+    """One page of matching calls, newest first, paged by keyset."""
+    query = (sa.select(HotlineCall).where(*_visible(user, filters))
+             .options(joinedload(HotlineCall.mission), joinedload(HotlineCall.logged_by),
+                      joinedload(HotlineCall.case)))
+    position = decode_cursor(after) if after else None
+    if position:
+        moment, call_id = position
+        query = query.where(sa.or_(HotlineCall.called_at < moment,
+                                   sa.and_(HotlineCall.called_at == moment, HotlineCall.id < call_id)))
+    rows = session.scalars(query.order_by(HotlineCall.called_at.desc(), HotlineCall.id.desc())
+                           .limit(PAGE_SIZE + 1)).all()
+    next_cursor = encode_cursor(rows[PAGE_SIZE - 1]) if len(rows) > PAGE_SIZE else None
+    return list(rows[:PAGE_SIZE]), next_cursor
+
+
+def counts_by_day(session, user, filters: CallFilter) -> list[tuple[date, int]]:
+    """(day, calls) for every day with a matching call, newest day first."""
+    rows = session.execute(sa.select(HotlineCall.call_day, sa.func.count(HotlineCall.id))
+                           .where(*_visible(user, filters)).group_by(HotlineCall.call_day)
+                           .order_by(HotlineCall.call_day.desc())).all()
+    return [(day, count) for day, count in rows]
+
+
+def counts_by_category(session, user, filters: CallFilter) -> list[tuple[Category, int]]:
+    """(category, calls) for every category with a matching call, most calls first."""
+    rows = session.execute(sa.select(HotlineCall.category, sa.func.count(HotlineCall.id))
+                           .where(*_visible(user, filters)).group_by(HotlineCall.category)
+                           .order_by(sa.func.count(HotlineCall.id).desc(), HotlineCall.category)).all()
+    return [(category, count) for category, count in rows]
+
+
+def find_call(session, reference: str) -> HotlineCall | None:
+    return session.scalar(sa.select(HotlineCall).where(HotlineCall.reference == reference))
+
+
+def call_for_case(session, case) -> HotlineCall | None:
+    return session.scalar(sa.select(HotlineCall).where(HotlineCall.case_id == case.id))
