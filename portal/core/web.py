@@ -30,3 +30,13 @@ def attach_error(form, error) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def public_cacheable(response, max_age: int = 300):
+    """A page that is the same for every signed-out visitor in a language: an ETag, 304 for a
+    matching If-None-Match, and a short shared cache life (signed-in pages stay no-store)."""
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    response.vary.add("Accept-Language")
+    response.add_etag()
+    return response.make_conditional(request)

@@ -41,7 +41,9 @@ def _tidy(po_path: Path, locale: str) -> None:
     catalog.project, catalog.version, catalog.fuzzy = "Consular Services Portal", "1.0", False
     catalog.copyright_holder = "Bureau of Consular Affairs"
     for message in catalog:
-        if locale == "en" and message.id and not message.string:
+        # A plural entry's string is a tuple of forms, empty strings until it is translated.
+        empty = not all(message.string) if isinstance(message.string, tuple) else not message.string
+        if locale == "en" and message.id and empty:
             message.string = message.id
             message.flags.discard("fuzzy")
     with po_path.open("wb") as handle:

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from portal.core import policy
+from portal.core.cases import registry
 from portal.core.cases.models import Case, CaseEvent
 from portal.core.cases.registry import workflow_for
 from portal.core.db import utcnow
@@ -24,9 +25,11 @@ class StaleCase(CaseError):
 
 
 def open_case(session, *, kind: str, mission_id: int, applicant, summary: str,
-              idempotency_key: str | None = None, priority: int = 0, now: datetime | None = None) -> tuple[Case, bool]:
+              idempotency_key: str | None = None, priority: int = 0, now: datetime | None = None,
+              notify: bool = True) -> tuple[Case, bool]:
     """Create a case in its workflow's first status. Returns (case, created); a repeated
-    idempotency key returns the case already made instead of a new one."""
+    idempotency key returns the case already made instead of a new one. notify=False leaves the
+    acknowledgement email to the kind, when it has more to say than the generic one."""
     if idempotency_key:
         existing = session.scalar(sa.select(Case).where(Case.idempotency_key == idempotency_key))
         if existing is not None:
@@ -52,7 +55,7 @@ def open_case(session, *, kind: str, mission_id: int, applicant, summary: str,
     session.add(CaseEvent(case=case, at=now, actor_id=applicant.id if applicant else None,
                           action="submit", from_status=None, to_status=case.status))
     session.flush()
-    if applicant is not None:
+    if applicant is not None and notify:
         queue_email(session, to=applicant.email, locale=applicant.locale, template="case_received",
                     case=case, workflow=workflow)
     return case, True
@@ -94,6 +97,9 @@ def transition(session, case: Case, action: str, *, by, note: str | None = None,
                       to_status=target.name, note=note)
     session.add(event)
     session.flush()
+    follow_up = registry.kind(case.kind).after_transition
+    if follow_up is not None:
+        follow_up(session, case, event, by=by)
     if move.notify_applicant and case.applicant is not None and case.applicant.is_active:
         queue_email(session, to=case.applicant.email, locale=case.applicant.locale,
                     template="case_updated", case=case, workflow=workflow, note=note)

@@ -49,6 +49,8 @@ class Workflow:
     statuses: tuple[Status, ...]
     transitions: tuple[Transition, ...]
     sla_working_days: int
+    #: titles of the kind's own history events that are not moves (action → lazy string)
+    event_titles: dict = field(default_factory=dict, compare=False)
     _by_name: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
