@@ -15,6 +15,7 @@ def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
                 instance_relative_config=True)
     app.config.from_mapping(settings.load(env, overrides))
     configure_database(app)
+    check_signing_key(app)
     configure_extensions(app)
     register_kinds()
     register_blueprints(app)
@@ -41,6 +42,13 @@ def configure_database(app: Flask) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     if app.config.get("REDIS_URL"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+
+
+def check_signing_key(app: Flask) -> None:
+    """Refuse to start without a usable key for document verification stickers (as for SECRET_KEY)."""
+    from portal.documents.signing import private_key
+
+    private_key(app.config)
 
 
 def configure_extensions(app: Flask) -> None:
@@ -75,18 +83,20 @@ def configure_extensions(app: Flask) -> None:
 def register_kinds() -> None:
     """Import every domain that owns tables or case kinds, so both are known before first use."""
     import portal.core.uploads  # noqa: F401
+    import portal.documents  # noqa: F401
     import portal.enquiries  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.admin.views import bp as admin_bp
+    from portal.documents.views import bp as documents_bp
     from portal.enquiries.views import bp as enquiries_bp
     from portal.public.views import bp as public_bp
     from portal.public.views import dev_bp
     from portal.staff.views import bp as staff_bp
 
-    for blueprint in (public_bp, accounts_bp, enquiries_bp, staff_bp, admin_bp):
+    for blueprint in (public_bp, accounts_bp, enquiries_bp, documents_bp, staff_bp, admin_bp):
         app.register_blueprint(blueprint)
     if app.config["DEV_MAILBOX"]:
         app.register_blueprint(dev_bp)

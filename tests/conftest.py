@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-pytest_plugins = ["tests.fixtures.accounts", "tests.fixtures.cases", "tests.fixtures.pages"]
+pytest_plugins = ["tests.fixtures.accounts", "tests.fixtures.cases", "tests.fixtures.documents",
+                  "tests.fixtures.pages"]
 
 REFERENCE_TABLES = {"countries", "missions", "mission_countries", "alembic_version"}
 

@@ -109,5 +109,10 @@ def can_release(user, case) -> bool:
             and (case.assignee_id == user.id or user.role.at_least(Role.SUPERVISOR)))
 
 
+def can_revoke_authentication(user, case) -> bool:
+    """Withdrawing an issued document authentication is for supervisors who can see the case."""
+    return user.is_authenticated and user.role.at_least(Role.SUPERVISOR) and staff_can_see_case(user, case)
+
+
 def can_manage_accounts(user) -> bool:
     return user.is_authenticated and user.role.at_least(Role.ADMIN)
