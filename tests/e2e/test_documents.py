@@ -6,7 +6,8 @@ import re
 import pyotp
 from playwright.sync_api import expect
 
-from tests.fixtures.documents import pdf_bytes, png_bytes
+from tests.fixtures.documents import png_bytes
+from tests.fixtures.files import pdf_bytes
 
 STAFF_PASSWORD = "correct horse battery staple"
 
@@ -60,7 +61,8 @@ def test_request_issue_check_revoke_check(live_server, browser, make_user, check
         label="Taipei Economic and Cultural Representative Office in Japan")
     page.get_by_label("Collect from the mission").check()
     check_page(page, "documents-apply")
-    page.get_by_role("button", name="Continue").click()
+    # Enter in a text box continues; it must not press "Add another document", the first visible button.
+    page.get_by_label("What will the documents be used for?").press("Enter")
 
     expect(page.get_by_role("heading", name="Check your answers before sending your request")).to_be_visible()
     expect(page.locator(".fee-total")).to_contain_text("NT$800")
@@ -86,11 +88,35 @@ def test_request_issue_check_revoke_check(live_server, browser, make_user, check
     staff_sign_in(staff, live_server, officer, f"/staff/cases/{reference}")
     staff.get_by_role("button", name="Claim this case").click()
     expect(staff.get_by_role("link", name="diploma.pdf")).to_be_visible()
+    staff.get_by_label("Note for “Ask the citizen for more information” (required)").fill(
+        "Please add a scan of the back of the diploma.")
+    staff.get_by_role("button", name="Ask the citizen for more information").click()
+    expect(staff.get_by_text("Done. The case is now: More information needed.")).to_be_visible()
+
+    page.goto(live_server + f"/account/cases/{reference}")
+    expect(page.locator("main")).to_contain_text("Please add a scan of the back of the diploma.")
+    page.get_by_role("link", name="Add more scans").click()
+    check_page(page, "documents-add-scans")
+    fits(page, 320)
+    page.get_by_label("More scans or photos").set_input_files(
+        [{"name": "diploma-back.png", "mimeType": "image/png", "buffer": png_bytes()}])
+    page.get_by_role("button", name="Add scans").click()
+    expect(page.get_by_text("Your scans have been added.")).to_be_visible()
+    page.get_by_label("Note for “Send your reply” (required)").fill("The back is attached.")
+    page.get_by_role("button", name="Send your reply").click()
+    expect(page.get_by_text("Done. The case is now: Information sent.")).to_be_visible()
+
+    staff.reload()
+    expect(staff.get_by_role("link", name="diploma-back.png").first).to_be_visible()
     for action, status in (("Mark the documents as checked", "Documents checked"), ("Authenticate", "Authenticated"),
                            ("Issue the stickers", "Issued")):
         staff.get_by_role("button", name=action).click()
         expect(staff.get_by_text(f"Done. The case is now: {status}.")).to_be_visible()
     check_page(staff, "documents-staff-case")
+    staff.get_by_role("link", name="Print every sticker").click()
+    expect(staff.locator(".sticker")).to_have_count(2)
+    check_page(staff, "documents-stickers-all")
+    staff.go_back()
     staff.get_by_role("link", name="Sticker for copy 1").click()
     qr = staff.locator("img.sticker-qr")
     expect(qr).to_be_visible()
@@ -131,6 +157,7 @@ def test_request_issue_check_revoke_check(live_server, browser, make_user, check
     boss = office.new_page()
     staff_sign_in(boss, live_server, supervisor, f"/staff/cases/{reference}")
     boss.get_by_role("link", name="Revoke an authentication").click()
+    check_page(boss, "documents-revoke")
     boss.get_by_role("button", name="Revoke").click()
     expect(boss.locator(".error-summary")).to_contain_text("Enter the reason for revoking.")
     check_page(boss, "documents-revoke-errors")

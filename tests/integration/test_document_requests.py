@@ -9,14 +9,8 @@ import sqlalchemy as sa
 from PIL import Image
 
 from tests.fixtures.accounts import sign_in
-from tests.fixtures.documents import (
-    document_fields,
-    pdf_bytes,
-    png_bytes,
-    post_multipart,
-    request_fields,
-    with_scans,
-)
+from tests.fixtures.documents import document_fields, png_bytes, post_multipart, request_fields, with_scans
+from tests.fixtures.files import pdf_bytes
 from tests.fixtures.pages import text_of
 
 

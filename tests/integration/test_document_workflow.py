@@ -12,7 +12,8 @@ from portal.documents import signing
 from portal.documents.codes import Parse, format_code, parse_code
 from tests.fixtures.accounts import sign_in
 from tests.fixtures.cases import load_case
-from tests.fixtures.documents import pdf_bytes, post_multipart, records_of
+from tests.fixtures.documents import post_multipart, records_of
+from tests.fixtures.files import pdf_bytes
 from tests.fixtures.pages import text_of
 
 
