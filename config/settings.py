@@ -55,7 +55,7 @@ class BaseConfig:
 
     # Document authentication: fees per copy (express is added to the standard fee), upload limits,
     # how often one address may check verification codes, and the Ed25519 key that signs stickers
-    # (base64 of the 32-byte raw private key; `flask --app wsgi documents new-signing-key` makes one).
+    # (base64 of the 32-byte raw private key, which is 32 random bytes: see the README).
     DOCUMENT_FEE_PER_COPY = 400
     DOCUMENT_EXPRESS_FEE = 200
     DOCUMENT_FEE_CURRENCY = "TWD"
