@@ -4,6 +4,7 @@ Loopback only, bounded in time. Needs `wrk` (apt-get install wrk). Prints reques
 the ratio of each advisory page to the trivial route (goal: at least 60 %).
 """
 
+import base64
 import os
 import re
 import secrets
@@ -60,6 +61,7 @@ def main() -> None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     workdir = tempfile.mkdtemp(prefix="portal-bench-")
     env = {**os.environ, "PORTAL_ENV": "production", "PORTAL_SECRET_KEY": secrets.token_urlsafe(32),
+           "PORTAL_DOCUMENT_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
            "PORTAL_DATABASE_URL": f"sqlite:///{workdir}/bench.db", "PORTAL_INSTANCE_PATH": workdir}
     if os.environ.get("PORTAL_REDIS_URL"):
         env["PORTAL_REDIS_URL"] = os.environ["PORTAL_REDIS_URL"]

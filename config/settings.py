@@ -1,6 +1,8 @@
 """Settings per environment. Any setting can be overridden by an environment variable
 named PORTAL_<SETTING>; values are parsed as JSON when they look like JSON."""
 
+import base64
+import hashlib
 import json
 import os
 from datetime import timedelta
@@ -60,12 +62,26 @@ class BaseConfig:
     LOAD_DEMO_ACCOUNTS = False
     HSTS = False
 
+    # Document authentication: fees per copy (express is added to the standard fee), upload limits,
+    # how often one address may check verification codes, and the Ed25519 key that signs stickers
+    # (base64 of the 32-byte raw private key, which is 32 random bytes: see the README).
+    DOCUMENT_FEE_PER_COPY = 400
+    DOCUMENT_EXPRESS_FEE = 200
+    DOCUMENT_FEE_CURRENCY = "TWD"
+    DOCUMENT_MAX_FILES = 10
+    DOCUMENT_MAX_FILE_MB = 10
+    DOCUMENT_VERIFY_RATE_LIMIT = "30 per minute"
+    DOCUMENT_SIGNING_KEY = None
+    #: development and testing derive a signing key from SECRET_KEY; production must be given one
+    DERIVE_DOCUMENT_SIGNING_KEY = False
+
 
 class DevelopmentConfig(BaseConfig):
     ENV_NAME = "development"
     SECRET_KEY = "development-only-secret-key-change-me"
     DEV_MAILBOX = True
     LOAD_DEMO_ACCOUNTS = True
+    DERIVE_DOCUMENT_SIGNING_KEY = True
 
 
 class TestingConfig(BaseConfig):
@@ -75,6 +91,7 @@ class TestingConfig(BaseConfig):
     DEV_MAILBOX = True
     BASE_URL = "http://localhost"
     CAP_STATUS = "Test"
+    DERIVE_DOCUMENT_SIGNING_KEY = True
 
 
 class ProductionConfig(BaseConfig):
@@ -110,4 +127,14 @@ def load(env_name: str | None = None, overrides: dict | None = None) -> dict:
         if key.startswith("PORTAL_") and key not in ("PORTAL_ENV", "PORTAL_TEST_DATABASE_URL"):
             settings[key.removeprefix("PORTAL_")] = _parse(value)
     settings.update(overrides or {})
+    if not settings.get("DOCUMENT_SIGNING_KEY") and settings.get("DERIVE_DOCUMENT_SIGNING_KEY") \
+            and settings.get("SECRET_KEY"):
+        settings["DOCUMENT_SIGNING_KEY"] = derived_signing_key(settings["SECRET_KEY"])
     return settings
+
+
+def derived_signing_key(secret_key: str) -> str:
+    """A signing key made from SECRET_KEY, for development and tests only: anyone who knows the
+    secret key could sign stickers, so production refuses to start without a key of its own."""
+    seed = hashlib.sha256(b"portal document signing key\0" + secret_key.encode()).digest()
+    return base64.b64encode(seed).decode()

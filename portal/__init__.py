@@ -15,6 +15,7 @@ def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
                 instance_relative_config=True)
     app.config.from_mapping(settings.load(env, overrides))
     configure_database(app)
+    check_signing_key(app)
     configure_extensions(app)
     register_kinds()
     register_blueprints(app)
@@ -47,6 +48,13 @@ def configure_database(app: Flask) -> None:
         app.config.setdefault("CACHE_REDIS_URL", app.config["REDIS_URL"])
         if app.config["CACHE_TYPE"] == "SimpleCache":
             app.config["CACHE_TYPE"] = "RedisCache"
+
+
+def check_signing_key(app: Flask) -> None:
+    """Refuse to start without a usable key for document verification stickers (as for SECRET_KEY)."""
+    from portal.documents.signing import private_key
+
+    private_key(app.config)
 
 
 def configure_extensions(app: Flask) -> None:
@@ -87,6 +95,7 @@ def register_kinds() -> None:
     import portal.assistance  # noqa: F401
     import portal.core.jobs  # noqa: F401
     import portal.core.uploads  # noqa: F401
+    import portal.documents  # noqa: F401
     import portal.enquiries  # noqa: F401
     import portal.feedback  # noqa: F401
 
@@ -99,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.advisories.views import bp as advisories_bp
     from portal.api.views import bp as api_bp
     from portal.assistance.views import bp as assistance_bp
+    from portal.documents.views import bp as documents_bp
     from portal.enquiries.views import bp as enquiries_bp
     from portal.feedback.hotline_views import bp as hotline_bp
     from portal.feedback.views import bp as feedback_bp
@@ -106,8 +116,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.public.views import dev_bp
     from portal.staff.views import bp as staff_bp
 
-    for blueprint in (public_bp, accounts_bp, enquiries_bp, feedback_bp, staff_bp, hotline_bp, admin_bp, advisories_bp,
-                      advisory_staff_bp, travel_bp, api_bp, assistance_bp):
+    for blueprint in (public_bp, accounts_bp, enquiries_bp, feedback_bp, documents_bp, staff_bp, hotline_bp, admin_bp,
+                      advisories_bp, advisory_staff_bp, travel_bp, api_bp, assistance_bp):
         app.register_blueprint(blueprint)
     if app.config["DEV_MAILBOX"]:
         app.register_blueprint(dev_bp)

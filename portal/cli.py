@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app wsgi seed | users create | worker | translate`."""
+"""Command-line tools: `flask --app wsgi seed | users create | worker | translate | documents …`."""
 
 import subprocess
 import sys
@@ -121,7 +121,9 @@ def translate_command(check):
 
 
 def init_app(app) -> None:
-    for command in (seed_command, users, worker_command, feedback_sweep_command, translate_command):
+    from portal.documents.cli import documents
+
+    for command in (seed_command, users, worker_command, feedback_sweep_command, translate_command, documents):
         app.cli.add_command(command)
 
 

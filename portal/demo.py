@@ -30,9 +30,12 @@ def load_demo_accounts(session) -> int:
         added += 1
     session.flush()
     if added:
+        from portal.documents.demo import load_demo_documents
         from portal.enquiries.service import load_demo_enquiries
 
-        load_demo_enquiries(session, session.scalar(sa.select(User).where(User.email == "citizen@example.tw")))
+        citizen = session.scalar(sa.select(User).where(User.email == "citizen@example.tw"))
+        load_demo_enquiries(session, citizen)
+        load_demo_documents(session, citizen, session.scalar(sa.select(User).where(User.email == "officer@example.tw")))
     from portal.advisories.demo import load_demo_advisories
 
     load_demo_advisories(session, editor=session.scalar(sa.select(User).where(User.email == "officer@example.tw")),

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 pytest_plugins = ["tests.fixtures.accounts", "tests.fixtures.advisories", "tests.fixtures.cases",
-                  "tests.fixtures.feedback", "tests.fixtures.infra", "tests.fixtures.pages"]
+                  "tests.fixtures.documents", "tests.fixtures.feedback", "tests.fixtures.infra",
+                  "tests.fixtures.pages"]
 
 REFERENCE_TABLES = {"countries", "missions", "mission_countries", "alembic_version"}
 

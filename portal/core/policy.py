@@ -166,5 +166,10 @@ def can_turn_call_into_case(user, call) -> bool:
     return staff_can_see_call(user, call) and call.case_id is None
 
 
+def can_revoke_authentication(user, case) -> bool:
+    """Withdrawing an issued document authentication is for supervisors who can see the case."""
+    return user.is_authenticated and user.role.at_least(Role.SUPERVISOR) and staff_can_see_case(user, case)
+
+
 def can_manage_accounts(user) -> bool:
     return user.is_authenticated and user.role.at_least(Role.ADMIN)

@@ -8,7 +8,8 @@ character and most swaps of neighbours, and is never a symbol a person would str
 import secrets
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_TYPO_MAP = str.maketrans({"I": "1", "L": "1", "O": "0"})
+#: letters people type for the digits they resemble (Crockford base 32 has no I, L or O)
+TYPO_MAP = str.maketrans({"I": "1", "L": "1", "O": "0"})
 
 
 def check_character(body: str) -> str:
@@ -28,7 +29,7 @@ def new_reference(prefix: str, length: int = 8) -> str:
 def normalise_reference(text: str) -> str:
     """Upper case, typo-tolerant letters mapped, separators re-inserted: what a person typed → the stored form."""
     cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
-    prefix, rest = cleaned[:3], cleaned[3:].translate(_TYPO_MAP)
+    prefix, rest = cleaned[:3], cleaned[3:].translate(TYPO_MAP)
     if len(rest) != 9:
         return text.strip().upper()
     return f"{prefix}-{rest[:4]}-{rest[4:8]}-{rest[8]}"

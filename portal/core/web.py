@@ -49,3 +49,13 @@ def apply_body_limit() -> None:
     limit = getattr(view, "max_content_length", None)
     if limit:
         request.max_content_length = limit
+
+
+def public_cacheable(response, max_age: int = 300):
+    """A page that is the same for every signed-out visitor in a language: an ETag, 304 for a
+    matching If-None-Match, and a short shared cache life (signed-in pages stay no-store)."""
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    response.vary.add("Accept-Language")
+    response.add_etag()
+    return response.make_conditional(request)

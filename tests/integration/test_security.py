@@ -60,8 +60,10 @@ def test_session_cookie_flags(app, citizen):
 
 def test_production_cookies_are_secure_and_host_only(app):
     from portal import create_app
+    from portal.documents.signing import new_private_key
 
-    production = create_app({"SECRET_KEY": "x" * 32, "DATABASE_URL": app.config["DATABASE_URL"]}, env="production")
+    production = create_app({"SECRET_KEY": "x" * 32, "DATABASE_URL": app.config["DATABASE_URL"],
+                             "DOCUMENT_SIGNING_KEY": new_private_key()}, env="production")
     assert production.config["SESSION_COOKIE_SECURE"] is True
     assert production.config["SESSION_COOKIE_NAME"].startswith("__Host-")
     assert production.config["DEV_MAILBOX"] is False and production.config["LOAD_DEMO_ACCOUNTS"] is False

@@ -4,28 +4,10 @@ import io
 
 import pytest
 from PIL import Image
-from pypdf import PdfWriter
 from werkzeug.datastructures import FileStorage
 
 from portal.core.uploads import UploadError, check_file, strip_image_metadata
-
-
-def image_bytes(fmt="JPEG", size=(413, 531), exif=None) -> bytes:
-    output = io.BytesIO()
-    image = Image.new("RGB", size, (200, 180, 160))
-    if exif is not None:
-        image.save(output, format=fmt, exif=exif)
-    else:
-        image.save(output, format=fmt)
-    return output.getvalue()
-
-
-def pdf_bytes() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    output = io.BytesIO()
-    writer.write(output)
-    return output.getvalue()
+from tests.fixtures.files import image_bytes, pdf_bytes
 
 
 def upload(data: bytes, name: str) -> FileStorage:

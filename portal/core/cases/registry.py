@@ -12,13 +12,16 @@ class CaseKind:
     detail_template: str
     #: loads the kind's detail row for a case
     load_detail: object
+    #: after_transition(session, case, event, by=user): the kind's own follow-up to a move (for
+    #: example issuing verification records), run inside transition() so it shares its unit of work
+    after_transition: object = None
 
 
 _KINDS: dict[str, CaseKind] = {}
 
 
-def register_kind(workflow: Workflow, *, detail_template: str, load_detail) -> None:
-    _KINDS[workflow.kind] = CaseKind(workflow, detail_template, load_detail)
+def register_kind(workflow: Workflow, *, detail_template: str, load_detail, after_transition=None) -> None:
+    _KINDS[workflow.kind] = CaseKind(workflow, detail_template, load_detail, after_transition)
 
 
 def kind(name: str) -> CaseKind:

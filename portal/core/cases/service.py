@@ -7,6 +7,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from portal.core import policy
+from portal.core.cases import registry
 from portal.core.cases.models import Case, CaseEvent
 from portal.core.cases.registry import workflow_for
 from portal.core.db import utcnow
@@ -33,9 +34,10 @@ def sla_days(workflow) -> int:
 
 def open_case(session, *, kind: str, mission_id: int, applicant, summary: str,
               idempotency_key: str | None = None, priority: int = 0, now: datetime | None = None,
-              status: str | None = None) -> tuple[Case, bool]:
+              status: str | None = None, notify: bool = True) -> tuple[Case, bool]:
     """Create a case in its workflow's first status (or another of its statuses). Returns (case, created);
-    a repeated idempotency key returns the case already made instead of a new one."""
+    a repeated idempotency key returns the case already made instead of a new one. notify=False leaves
+    the acknowledgement email to the kind, when it has more to say than the generic one."""
     if idempotency_key:
         existing = session.scalar(sa.select(Case).where(Case.idempotency_key == idempotency_key))
         if existing is not None:
@@ -63,7 +65,7 @@ def open_case(session, *, kind: str, mission_id: int, applicant, summary: str,
     session.add(CaseEvent(case=case, at=now, actor_id=applicant.id if applicant else None,
                           action="submit", from_status=None, to_status=case.status))
     session.flush()
-    if applicant is not None:
+    if applicant is not None and notify:
         queue_email(session, to=applicant.email, locale=applicant.locale, template="case_received",
                     case=case, workflow=workflow)
     return case, True
@@ -133,6 +135,9 @@ def transition(session, case: Case, action: str, *, by, note: str | None = None,
                       to_status=target.name, note=note, is_internal=move.internal)
     session.add(event)
     session.flush()
+    follow_up = registry.kind(case.kind).after_transition
+    if follow_up is not None:
+        follow_up(session, case, event, by=by)
     if move.notify_applicant and case.applicant is not None and case.applicant.is_active:
         queue_email(session, to=case.applicant.email, locale=case.applicant.locale,
                     template="case_updated", case=case, workflow=workflow, note=note)

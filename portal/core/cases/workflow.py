@@ -61,6 +61,8 @@ class Workflow:
     sla_working_days: int
     #: a setting that, when present, overrides sla_working_days (e.g. "MAILBOX_SLA_DAYS")
     sla_setting: str | None = None
+    #: titles of the kind's own history events that are not moves (action → lazy string)
+    event_titles: dict = field(default_factory=dict, compare=False)
     _by_name: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):

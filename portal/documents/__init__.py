@@ -1,0 +1,24 @@
+"""Document authentication (文件證明): requests with scans, a verification record per issued copy
+with its own code and signed QR sticker, revocation, and the public check at /verify."""
+
+from portal.core.cases.registry import register_kind
+from portal.documents.workflow import DOCUMENT_WORKFLOW
+
+
+def _load_detail(session, case):
+    from portal.documents.service import checks_per_record, detail_for
+
+    detail = detail_for(session, case)
+    if detail is not None:
+        detail.check_counts = checks_per_record(session, [record.id for record in detail.records])
+    return detail
+
+
+def _after_transition(session, case, event, *, by):
+    from portal.documents.service import after_transition
+
+    after_transition(session, case, event, by=by)
+
+
+register_kind(DOCUMENT_WORKFLOW, detail_template="documents/_detail.html", load_detail=_load_detail,
+              after_transition=_after_transition)
