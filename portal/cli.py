@@ -63,15 +63,18 @@ def create_user(email, name, role, mission_code, password):
 
 
 def maintenance_round(session) -> dict:
-    """One round of background work: scheduled publishing, erasure, queued jobs. Commits."""
+    """One round of background work: scheduled publishing, mailbox time limits, erasure, queued jobs.
+    Commits."""
     from portal.advisories.service import publish_due
     from portal.advisories.travel import erase_expired
     from portal.core.jobs import run_due_jobs
+    from portal.feedback.service import close_expired, drop_unconfirmed
 
     with unit_of_work():
         published = publish_due(session)
-        erased = erase_expired(session)
-    return {"published": published, "erased": erased, "jobs": run_due_jobs(session)}
+        closed = close_expired(session)
+        erased = erase_expired(session) + drop_unconfirmed(session)
+    return {"published": published, "closed": closed, "erased": erased, "jobs": run_due_jobs(session)}
 
 
 @click.command("worker")
@@ -87,23 +90,11 @@ def worker_command(once, interval):
         done = maintenance_round(db.session)
         sent, failed = deliver_pending(db.session)
         if any(done.values()) or sent or failed:
-            click.echo(f"published {done['published']}, erased {done['erased']}, jobs {done['jobs']}, "
-                       f"sent {sent}, failed {failed}")
+            click.echo(f"published {done['published']}, closed {done['closed']}, erased {done['erased']}, "
+                       f"jobs {done['jobs']}, sent {sent}, failed {failed}")
         if once:
             return
         time.sleep(interval)
-
-
-@click.command("feedback-sweep")
-@with_appcontext
-def feedback_sweep_command():
-    """Daily: close answered mailbox messages after the time to answer back, drop unconfirmed ones."""
-    from portal.feedback.service import close_expired, drop_unconfirmed
-
-    with unit_of_work() as session:
-        closed = close_expired(session)
-        dropped = drop_unconfirmed(session)
-    click.echo(f"{closed} answered messages closed, {dropped} unconfirmed messages deleted.")
 
 
 @click.command("translate")
@@ -123,7 +114,7 @@ def translate_command(check):
 def init_app(app) -> None:
     from portal.documents.cli import documents
 
-    for command in (seed_command, users, worker_command, feedback_sweep_command, translate_command, documents):
+    for command in (seed_command, users, worker_command, translate_command, documents):
         app.cli.add_command(command)
 
 

@@ -365,7 +365,7 @@ def test_a_signed_in_writer_gets_the_same_14_days_on_their_case_page(app, make_m
         assert load_message(reference)[0].status == "answered"
 
 
-def test_the_daily_sweep_closes_answered_messages_after_14_days_and_drops_unconfirmed_ones(
+def test_the_worker_closes_answered_messages_after_14_days_and_drops_unconfirmed_ones(
         app, client, make_message, hq_officer, supervisor, load_message, outbox):
     from portal.core.uploads import Upload
     from portal.feedback.models import MailboxMessage
@@ -376,13 +376,13 @@ def test_the_daily_sweep_closes_answered_messages_after_14_days_and_drops_unconf
         assert count(app, Upload) == 1
         runner = app.test_cli_runner()
         traveller.move_to(datetime(2026, 11, 3, 9, 0, tzinfo=TAIPEI))
-        assert "0 answered messages closed, 0 unconfirmed" in runner.invoke(args=["feedback-sweep"]).output
+        assert "closed 1" not in runner.invoke(args=["worker", "--once"]).output
         traveller.move_to(datetime(2026, 11, 10, 9, 0, tzinfo=TAIPEI))
         recent = answered_message(app, make_message, staff_client(app, hq_officer), staff_client(app, supervisor),
                                   reply="A later reply.")
         traveller.move_to(datetime(2026, 11, 16, 10, 0, tzinfo=TAIPEI))
-        result = runner.invoke(args=["feedback-sweep"])
-        assert result.exit_code == 0 and "1 answered messages closed, 1 unconfirmed messages deleted." in result.output
+        result = runner.invoke(args=["worker", "--once"])
+        assert result.exit_code == 0 and "closed 1, erased 1" in result.output
     case, _, events = load_message(answered)
     assert case.status == "closed" and events[-1][:2] == ("expire", "closed")
     assert load_message(recent)[0].status == "answered"
