@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.accounts.models import User
 from portal.advisories.levels import Level
 from portal.core.db import Base, UTCDateTime, str_enum, utcnow
+from portal.core.i18n import _l, lazy_pgettext
 from portal.core.outbox import OutboxMessage
 from portal.missions.models import Country
 
@@ -20,12 +21,33 @@ class EditionStatus(StrEnum):
     PUBLISHED = "published"
     ARCHIVED = "archived"
 
+    @property
+    def title(self):
+        return {"draft": lazy_pgettext("edition", "Draft"), "scheduled": lazy_pgettext("edition", "Scheduled"),
+                "published": lazy_pgettext("edition", "Published"),
+                "archived": lazy_pgettext("edition", "Archived")}[self.value]
+
 
 class UpdateType(StrEnum):
     #: needs a public change note; subscribers are told
     MAJOR = "major"
     #: silent: keeps the previous public date and note
     MINOR = "minor"
+
+    @property
+    def title(self):
+        return {"major": _l("Major update"), "minor": _l("Minor update")}[self.value]
+
+
+#: what the staff history calls each logged action
+ACTION_TITLES = {
+    "drafted": lazy_pgettext("advice action", "Draft started"),
+    "edited": lazy_pgettext("advice action", "Draft edited"),
+    "scheduled": lazy_pgettext("advice action", "Scheduled"),
+    "unscheduled": lazy_pgettext("advice action", "Schedule stopped"),
+    "published": lazy_pgettext("advice action", "Published"),
+    "reviewed": lazy_pgettext("advice action", "Reviewed, still correct"),
+}
 
 
 class Edition(Base):
@@ -107,6 +129,10 @@ class AdvisoryAction(Base):
 
     actor: Mapped[User | None] = relationship()
     edition: Mapped[Edition | None] = relationship()
+
+    @property
+    def title(self):
+        return ACTION_TITLES.get(self.action, self.action)
 
 
 class Banner(Base):

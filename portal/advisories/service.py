@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from portal.advisories import alerts
-from portal.advisories.levels import SECTIONS, Indicator, Level
+from portal.advisories.levels import SECTION_TITLES, SECTIONS, Indicator, Level
 from portal.advisories.models import AdvisoryAction, Banner, Edition, EditionRegion, EditionStatus, UpdateType
 from portal.advisories.public_cache import mark_changed
 from portal.advisories.queries import current_edition
@@ -195,14 +195,18 @@ def overdue_reviews(editions: dict[str, Edition], now: datetime | None = None) -
 
 def diff(old: Edition | None, new: Edition) -> list[tuple[str, list[str]]]:
     """What changed between two editions, field by field, as unified-diff lines."""
+    languages = {"zh": _("Chinese"), "en": _("English")}
+    titles = {"summary": _("Summary"), **{key: str(title) for key, title in SECTION_TITLES.items()}}
+
     def fields(e: Edition | None) -> dict[str, str]:
         if e is None:
             return {}
-        values = {"level": e.level.value, "indicators": ", ".join(e.indicators),
-                  "regions": "\n".join(f"{r.name_en} / {r.name_zh}: {r.level.value}" for r in e.regions)}
+        values = {_("Level"): e.level.value, _("Risk indicators"): ", ".join(e.indicators),
+                  _("Regions with their own level"): "\n".join(f"{r.name_en} / {r.name_zh}: {r.level.value}"
+                                                               for r in e.regions)}
         for lang in ("zh", "en"):
             for key in TEXT_KEYS:
-                values[f"{key} ({lang})"] = e.text(lang == "zh", key)
+                values[f"{titles[key]} ({languages[lang]})"] = e.text(lang == "zh", key)
         return values
 
     before, after = fields(old), fields(new)

@@ -43,7 +43,7 @@ def test_an_editor_drafts_and_a_supervisor_publishes_through_the_pages(app, edit
     assert "Level 3 · Orange – Avoid non-essential travel" in text
     assert "Tohoku: ■ Level 4 · Red" in text and "Raised to orange." in text and "Natural disaster" in text
     staff_page = boss.get("/staff/advisories/JP").get_data(as_text=True)
-    assert "published" in staff_page and "Checked" in staff_page and "After the earthquake" in staff_page
+    assert "Published" in staff_page and "Checked" in staff_page and "After the earthquake" in staff_page
 
 
 def test_nobody_publishes_their_own_draft(app, make_user):
