@@ -235,7 +235,7 @@ def _save_guardian(session, draft, data, now):
 
 
 def _save_pickup(session, draft, data, now):
-    kind, _, code = (data["pickup"] or "").partition(":")
+    kind, _colon, code = (data["pickup"] or "").partition(":")
     if kind == "office" and code in DOMESTIC_OFFICES:
         draft.pickup_office, draft.pickup_mission_id = code, None
         return
