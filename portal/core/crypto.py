@@ -24,8 +24,9 @@ from flask import current_app
 
 KEY_ID_BYTES = 4
 NONCE_BYTES = 12
-#: national IDs (letter, 1/2/8/9, eight digits) and passport numbers (nine digits) in any log text
-_IDENTIFIERS = re.compile(r"[A-Z][1289]\d{8}|(?<!\d)\d{9}(?!\d)")
+#: national IDs (letter, 1/2/8/9, eight digits) and passport numbers (nine digits, alone or followed by
+#: an MRZ check digit and nationality) in any log text
+_IDENTIFIERS = re.compile(r"[A-Z][1289]\d{8}|(?<!\d)\d{9}(?=\d[A-Z<]{3}|(?!\d))")
 REDACTED = "[redacted]"
 
 

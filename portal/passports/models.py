@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.core.cases.models import Case
-from portal.core.crypto import EncryptedValue
+from portal.core.crypto import EncryptedValue, decrypt, encrypt
 from portal.core.db import Base, UTCDateTime, str_enum, utcnow
 from portal.core.i18n import lazy_pgettext
 from portal.core.uploads import Upload
@@ -118,8 +118,8 @@ class PassportApplication(Base):
     passport_number_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     issued_on: Mapped[date | None] = mapped_column(sa.Date)
     expires_on: Mapped[date | None] = mapped_column(sa.Date)
-    mrz_line1: Mapped[str | None] = mapped_column(sa.String(44))
-    mrz_line2: Mapped[str | None] = mapped_column(sa.String(44))
+    #: both MRZ lines, encrypted like the identifiers they carry (line 2 holds both numbers)
+    mrz_cipher: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
 
     national_id = EncryptedValue(TABLE, purpose="national_id")
     previous_number = EncryptedValue(TABLE, purpose="passport_number")
@@ -129,6 +129,17 @@ class PassportApplication(Base):
     case: Mapped[Case | None] = relationship()
     pickup_mission: Mapped[Mission | None] = relationship()
     photo: Mapped[Upload | None] = relationship()
+
+    @property
+    def mrz_lines(self) -> tuple[str, str] | None:
+        if self.mrz_cipher is None:
+            return None
+        line1, line2 = decrypt(self.mrz_cipher, table=TABLE, column="mrz").split("\n")
+        return line1, line2
+
+    @mrz_lines.setter
+    def mrz_lines(self, lines: tuple[str, str]) -> None:
+        self.mrz_cipher = encrypt("\n".join(lines), table=TABLE, column="mrz")
 
     @property
     def is_draft(self) -> bool:

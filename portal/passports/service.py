@@ -472,5 +472,5 @@ def assign_passport(session, application: PassportApplication, *, at: datetime) 
     zone = mrz.td3(surname=application.surname_latin, given_names=application.given_names_latin, number=number,
                    nationality=NATIONALITY, birth_date=application.birth_date, sex=application.sex.value,
                    expiry_date=application.expires_on, personal_number=application.national_id)
-    application.mrz_line1, application.mrz_line2 = zone.lines
+    application.mrz_lines = zone.lines
     session.flush()
