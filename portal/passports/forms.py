@@ -179,8 +179,8 @@ class PreviousForm(BaseForm):
     previous_number = StringField(_l("Number of your previous passport"), filters=[plain_text],
                                   description=_l("Nine digits, at the top right of the photo page."),
                                   render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    previous_expiry = StringField(_l("Its expiry date"), filters=[strip_text], description=_l("For example 2027-01-31."),
-                                  render_kw={"type": "date"})
+    previous_expiry = StringField(_l("Its expiry date"), filters=[strip_text],
+                                  description=_l("For example 2027-01-31."), render_kw={"type": "date"})
     lost_on = StringField(_l("When was it lost or stolen?"), filters=[strip_text],
                           description=_l("The date, or your best guess."), render_kw={"type": "date"})
     lost_where = StringField(_l("Where was it lost or stolen?"), filters=[strip_text],

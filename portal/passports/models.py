@@ -35,7 +35,7 @@ class ApplicationType(StrEnum):
 
 TYPE_TITLES = {
     ApplicationType.FIRST: lazy_pgettext("passport type", "First adult passport"),
-    ApplicationType.RENEWAL: lazy_pgettext("passport type", "Renewal (換發)"),
+    ApplicationType.RENEWAL: lazy_pgettext("passport type", "Renewal"),
     ApplicationType.REPLACEMENT: lazy_pgettext("passport type", "Replacement of a lost or stolen passport"),
     ApplicationType.MINOR: lazy_pgettext("passport type", "Passport for a minor (under 18)"),
 }

@@ -1,4 +1,4 @@
-"""Passport applications: eligibility, drafts saved step by step, the photo rules, fees and the
+"""Passport applications: eligibility, drafts saved step by step, fees and the
 daily cap, submission, and at printing the passport number and MRZ. Flushes; never commits."""
 
 import secrets
@@ -16,7 +16,6 @@ from portal.core.db import utcnow
 from portal.core.i18n import TAIPEI, _
 from portal.core.outbox import queue_email
 from portal.core.refs import normalise_reference
-from portal.core.uploads import MEGABYTE, UploadError, check_file, store, strip_image_metadata
 from portal.missions.models import Mission
 from portal.passports import mrz
 from portal.passports.models import ApplicationType, DraftState, PassportApplication, Sex
@@ -25,11 +24,6 @@ from portal.passports.workflow import PASSPORT, PASSPORT_WORKFLOW, PRINT
 ADULT_AGE = 18
 #: under this age a passport is valid for the shorter "minor_under_14" term
 YOUNG_CHILD_AGE = 14
-PHOTO_KINDS = ("jpeg", "png")
-PHOTO_MAX_MB = 5
-PHOTO_MIN_WIDTH, PHOTO_MIN_HEIGHT = 413, 531
-#: 35 mm wide by 45 mm high, within 2 %
-PHOTO_RATIO, PHOTO_RATIO_TOLERANCE = 35 / 45, 0.02
 NATIONALITY = "TWN"
 
 #: domestic offices of the Bureau of Consular Affairs where a passport can be collected
@@ -260,59 +254,6 @@ def save_step(session, draft: PassportApplication, step: str, data: dict, *, by,
     _SAVERS[step](session, draft, data, now)
     draft.updated_at = now or utcnow()
     session.flush()
-
-
-# --- the photo ----------------------------------------------------------------------------------
-
-def photo_problems(width: int, height: int) -> list[str]:
-    """Why a photo of this size cannot be printed in a passport (empty when it can)."""
-    problems = []
-    if width < PHOTO_MIN_WIDTH or height < PHOTO_MIN_HEIGHT:
-        problems.append(_("The photo is %(width)d × %(height)d pixels; it must be at least %(min_width)d × "
-                          "%(min_height)d.", width=width, height=height, min_width=PHOTO_MIN_WIDTH,
-                          min_height=PHOTO_MIN_HEIGHT))
-    if abs(width / height - PHOTO_RATIO) > PHOTO_RATIO * PHOTO_RATIO_TOLERANCE:
-        problems.append(_("The photo must be 35 wide by 45 high (portrait): crop it to that shape."))
-    return problems
-
-
-def check_photo(file_storage):
-    """Read a photo, check it is a real JPEG or PNG of the right size and shape, and strip its metadata.
-
-    Raises:
-        PassportError: on the "photo" field, with every reason it is refused.
-    """
-    try:
-        checked = check_file(file_storage, allowed=PHOTO_KINDS, max_megabytes=PHOTO_MAX_MB)
-    except UploadError as error:
-        raise PassportError(str(error), field="photo") from error
-    problems = photo_problems(checked.width, checked.height)
-    if problems:
-        raise PassportError(" ".join(problems), field="photo")
-    return strip_image_metadata(checked)
-
-
-def save_photo(session, draft: PassportApplication, checked, *, by, now: datetime | None = None) -> None:
-    """Keep the checked photo for the draft; a photo it replaces is deleted."""
-    if not policy.can_edit_passport_draft(by, draft):
-        raise PassportError(_("This application has already been sent."), field="photo")
-    old = draft.photo
-    draft.photo_id = store(session, checked).id
-    draft.updated_at = now or utcnow()
-    session.flush()
-    if old is not None:
-        session.delete(old)
-        session.flush()
-    session.expire(draft, ["photo"])
-
-
-def photo_owner(session, upload_id: str) -> PassportApplication | None:
-    return session.scalar(sa.select(PassportApplication).where(PassportApplication.photo_id == upload_id)
-                          .options(selectinload(PassportApplication.case)))
-
-
-def photo_max_bytes() -> int:
-    return PHOTO_MAX_MB * MEGABYTE
 
 
 # --- submission ---------------------------------------------------------------------------------

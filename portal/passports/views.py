@@ -14,7 +14,7 @@ from portal.core.uploads import serve
 from portal.core.web import attach_error, public_cacheable
 from portal.extensions import db
 from portal.missions.service import list_missions
-from portal.passports import service
+from portal.passports import photos, service
 from portal.passports.forms import STEP_FORMS, DeclarationForm, EligibilityForm, PhotoForm
 from portal.passports.models import ApplicationType
 from portal.passports.workflow import PASSPORT_WORKFLOW
@@ -24,8 +24,8 @@ bp = Blueprint("passports", __name__)
 
 def _fees() -> dict:
     return {"fees": service.fee_table(), "processing_days": PASSPORT_WORKFLOW.sla_working_days,
-            "photo": {"width": service.PHOTO_MIN_WIDTH, "height": service.PHOTO_MIN_HEIGHT,
-                      "megabytes": service.PHOTO_MAX_MB}}
+            "photo": {"width": photos.MIN_WIDTH, "height": photos.MIN_HEIGHT,
+                      "megabytes": photos.MAX_MB}}
 
 
 @bp.route("/passports")
@@ -129,7 +129,7 @@ def photo(draft):
     form = PhotoForm()
     if form.validate_on_submit():
         try:
-            service.save_photo(db.session, draft, service.check_photo(form.photo.data), by=current_user)
+            photos.save_photo(db.session, draft, photos.check_photo(form.photo.data), by=current_user)
         except service.PassportError as error:
             db.session.rollback()
             attach_error(form, error)
@@ -139,8 +139,8 @@ def photo(draft):
             return redirect(url_for("passports.step", token=draft.token, step="photo",
                                     change=request.args.get("change")), code=303)
     form.photo.description = _("A JPEG or PNG file of at most %(size)d MB, at least %(width)d × %(height)d pixels, "
-                               "35 wide by 45 high, taken in the last six months.", size=service.PHOTO_MAX_MB,
-                               width=service.PHOTO_MIN_WIDTH, height=service.PHOTO_MIN_HEIGHT)
+                               "35 wide by 45 high, taken in the last six months.", size=photos.MAX_MB,
+                               width=photos.MIN_WIDTH, height=photos.MIN_HEIGHT)
     return render_template("passports/photo.html", draft=draft, form=form, step="photo",
                            change=request.args.get("change"), next_url=_next_url(draft, "photo"),
                            **_progress(draft, "photo")), 400 if form.errors else 200
@@ -173,7 +173,7 @@ def check(token):
 @policy.signed_in
 def photo_file(upload_id):
     """A passport photo, for its applicant and for staff who can see the case."""
-    application = service.photo_owner(db.session, upload_id)
+    application = photos.photo_owner(db.session, upload_id)
     if application is None or not policy.can_see_passport_photo(current_user, application):
         abort(404)
     return serve(application.photo, inline=True)

@@ -123,7 +123,7 @@ def test_no_personal_number_gives_a_filler_check_digit_and_unknown_sex_a_filler(
 # --- photos -----------------------------------------------------------------------------------
 
 def test_photo_sizes_and_shapes(app):
-    from portal.passports.service import photo_problems
+    from portal.passports.photos import photo_problems
 
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert photo_problems(413, 531) == []

@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from lxml import etree
 from openapi_spec_validator import validate
+
 from tests.fixtures.passports import pii_keys
 
 
@@ -112,7 +113,6 @@ def test_cap_documents_are_valid_cap_1_2_with_one_info_per_language(client, worl
 
 def test_cap_status_is_actual_only_in_production(app):
     from portal import create_app
-
     from portal.documents.signing import new_private_key
 
     production = create_app({"SECRET_KEY": "x" * 32, "DATABASE_URL": app.config["DATABASE_URL"],

@@ -5,7 +5,6 @@ import io
 from datetime import UTC, datetime
 
 import pytest
-import sqlalchemy as sa
 import time_machine
 from PIL import Image
 
