@@ -356,3 +356,15 @@ def test_once_sent_the_photo_is_for_the_applicant_and_the_missions_staff(app, cl
         sign_in(browser, user)
         assert browser.get(path).status_code == status, user.role
     assert client.get("/passports/photos/" + "0" * 32).status_code == 302
+
+
+def test_field_messages_are_in_chinese_for_a_chinese_reader(app, client, make_user):
+    sign_in(client, make_user("citizen", locale="zh_Hant_TW"))
+    token = start(client)
+    text = post_step(client, token, "identity", identity_fields(national_id="A123456788", name_latin="chen mei-ling 2",
+                                                                height_cm="", birth_date="2999-01-01"),
+                     status=400).get_data(as_text=True)
+    assert "此身分證統一編號無效，請逐字檢查。" in text and "只能使用大寫英文字母" in text
+    assert "請輸入身高（公分）。" in text and "出生日期必須是過去的日期。" in text
+    response = upload(client, token, photo_bytes(size=(600, 600)))
+    assert "照片須為寬35、高45的直式比例" in response.get_data(as_text=True)
