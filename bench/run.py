@@ -62,6 +62,8 @@ def main() -> None:
     workdir = tempfile.mkdtemp(prefix="portal-bench-")
     env = {**os.environ, "PORTAL_ENV": "production", "PORTAL_SECRET_KEY": secrets.token_urlsafe(32),
            "PORTAL_DOCUMENT_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+           "PORTAL_PII_ENCRYPTION_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+           "PORTAL_PII_HASH_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
            "PORTAL_DATABASE_URL": f"sqlite:///{workdir}/bench.db", "PORTAL_INSTANCE_PATH": workdir}
     if os.environ.get("PORTAL_REDIS_URL"):
         env["PORTAL_REDIS_URL"] = os.environ["PORTAL_REDIS_URL"]

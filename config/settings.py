@@ -75,6 +75,24 @@ class BaseConfig:
     #: development and testing derive a signing key from SECRET_KEY; production must be given one
     DERIVE_DOCUMENT_SIGNING_KEY = False
 
+    # Passport applications: fee (in PASSPORT_FEE_CURRENCY) and validity in years per kind of
+    # application, shown before a citizen starts; online applications accepted per day (Taipei time).
+    PASSPORT_FEES = {
+        "first": {"fee": 1300, "years": 10},
+        "renewal": {"fee": 1300, "years": 10},
+        "replacement": {"fee": 1300, "years": 10},
+        "minor": {"fee": 1300, "years": 10},
+        "minor_under_14": {"fee": 900, "years": 5},
+    }
+    PASSPORT_FEE_CURRENCY = "TWD"
+    PASSPORT_DAILY_CAP = 500
+    # National ID and passport numbers are encrypted with PII_ENCRYPTION_KEY (AES-256-GCM) and
+    # looked up by an HMAC under PII_HASH_KEY: base64 of 32 random bytes each, two different keys.
+    PII_ENCRYPTION_KEY = None
+    PII_HASH_KEY = None
+    #: development and testing derive both from SECRET_KEY; production must be given its own
+    DERIVE_PII_KEYS = False
+
 
 class DevelopmentConfig(BaseConfig):
     ENV_NAME = "development"
@@ -82,6 +100,7 @@ class DevelopmentConfig(BaseConfig):
     DEV_MAILBOX = True
     LOAD_DEMO_ACCOUNTS = True
     DERIVE_DOCUMENT_SIGNING_KEY = True
+    DERIVE_PII_KEYS = True
 
 
 class TestingConfig(BaseConfig):
@@ -92,6 +111,7 @@ class TestingConfig(BaseConfig):
     BASE_URL = "http://localhost"
     CAP_STATUS = "Test"
     DERIVE_DOCUMENT_SIGNING_KEY = True
+    DERIVE_PII_KEYS = True
 
 
 class ProductionConfig(BaseConfig):
@@ -130,6 +150,10 @@ def load(env_name: str | None = None, overrides: dict | None = None) -> dict:
     if not settings.get("DOCUMENT_SIGNING_KEY") and settings.get("DERIVE_DOCUMENT_SIGNING_KEY") \
             and settings.get("SECRET_KEY"):
         settings["DOCUMENT_SIGNING_KEY"] = derived_signing_key(settings["SECRET_KEY"])
+    if settings.get("DERIVE_PII_KEYS") and settings.get("SECRET_KEY"):
+        for name, purpose in (("PII_ENCRYPTION_KEY", b"encryption"), ("PII_HASH_KEY", b"hash")):
+            if not settings.get(name):
+                settings[name] = derived_pii_key(settings["SECRET_KEY"], purpose)
     return settings
 
 
@@ -137,4 +161,11 @@ def derived_signing_key(secret_key: str) -> str:
     """A signing key made from SECRET_KEY, for development and tests only: anyone who knows the
     secret key could sign stickers, so production refuses to start without a key of its own."""
     seed = hashlib.sha256(b"portal document signing key\0" + secret_key.encode()).digest()
+    return base64.b64encode(seed).decode()
+
+
+def derived_pii_key(secret_key: str, purpose: bytes) -> str:
+    """A key for personal identifiers made from SECRET_KEY, for development and tests only (as
+    for the signing key): production refuses to start without keys of its own."""
+    seed = hashlib.sha256(b"portal pii " + purpose + b" key\0" + secret_key.encode()).digest()
     return base64.b64encode(seed).decode()

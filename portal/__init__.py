@@ -16,6 +16,7 @@ def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
     app.config.from_mapping(settings.load(env, overrides))
     configure_database(app)
     check_signing_key(app)
+    check_pii_keys(app)
     configure_extensions(app)
     register_kinds()
     register_blueprints(app)
@@ -55,6 +56,14 @@ def check_signing_key(app: Flask) -> None:
     from portal.documents.signing import private_key
 
     private_key(app.config)
+
+
+def check_pii_keys(app: Flask) -> None:
+    """Refuse to start without the keys that protect national ID and passport numbers; mask them in logs."""
+    from portal.core import crypto
+
+    crypto.check_keys(app.config)
+    crypto.install_log_redaction()
 
 
 def configure_extensions(app: Flask) -> None:
@@ -98,6 +107,7 @@ def register_kinds() -> None:
     import portal.documents  # noqa: F401
     import portal.enquiries  # noqa: F401
     import portal.feedback  # noqa: F401
+    import portal.passports  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
@@ -112,12 +122,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.enquiries.views import bp as enquiries_bp
     from portal.feedback.hotline_views import bp as hotline_bp
     from portal.feedback.views import bp as feedback_bp
+    from portal.passports.views import bp as passports_bp
     from portal.public.views import bp as public_bp
     from portal.public.views import dev_bp
     from portal.staff.views import bp as staff_bp
 
     for blueprint in (public_bp, accounts_bp, enquiries_bp, feedback_bp, documents_bp, staff_bp, hotline_bp, admin_bp,
-                      advisories_bp, advisory_staff_bp, travel_bp, api_bp, assistance_bp):
+                      advisories_bp, advisory_staff_bp, travel_bp, api_bp, assistance_bp, passports_bp):
         app.register_blueprint(blueprint)
     if app.config["DEV_MAILBOX"]:
         app.register_blueprint(dev_bp)

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 pytest_plugins = ["tests.fixtures.accounts", "tests.fixtures.advisories", "tests.fixtures.cases",
                   "tests.fixtures.documents", "tests.fixtures.feedback", "tests.fixtures.infra",
-                  "tests.fixtures.pages"]
+                  "tests.fixtures.pages", "tests.fixtures.passports"]
 
 REFERENCE_TABLES = {"countries", "missions", "mission_countries", "alembic_version"}
 

@@ -28,6 +28,7 @@ from portal.core.i18n import _, get_locale
 from portal.core.refs import normalise_reference
 from portal.core.web import attach_error, client_address, redirect_next
 from portal.extensions import db, limiter
+from portal.passports.service import list_drafts
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -197,7 +198,7 @@ def my_cases():
         sa.select(Case).where(Case.applicant_id == current_user.id)
         .order_by(Case.closed_at.is_not(None), Case.submitted_at.desc())
     ).all()
-    return render_template("accounts/my_cases.html", cases=cases)
+    return render_template("accounts/my_cases.html", cases=cases, passport_drafts=list_drafts(db.session, current_user))
 
 
 @bp.route("/password", methods=["GET", "POST"])

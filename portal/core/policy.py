@@ -171,5 +171,18 @@ def can_revoke_authentication(user, case) -> bool:
     return user.is_authenticated and user.role.at_least(Role.SUPERVISOR) and staff_can_see_case(user, case)
 
 
+def can_edit_passport_draft(user, application) -> bool:
+    """A passport application is changed only by its citizen, and only until it is sent."""
+    return (user.is_authenticated and not user.is_staff and application.applicant_id == user.id
+            and application.case_id is None)
+
+
+def can_see_passport_photo(user, application) -> bool:
+    """The photo of a draft is its citizen's; once sent, whoever can see the case sees it."""
+    if application.case is None:
+        return user.is_authenticated and not user.is_staff and application.applicant_id == user.id
+    return can_view_case(user, application.case)
+
+
 def can_manage_accounts(user) -> bool:
     return user.is_authenticated and user.role.at_least(Role.ADMIN)

@@ -4,6 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.fixtures.accounts import sign_in
+from tests.fixtures.passports import pii_keys
 
 PUBLIC_GET = ["/", "/missions", "/privacy", "/account/login", "/account/register", "/account/reset", "/healthz"]
 
@@ -63,7 +64,7 @@ def test_production_cookies_are_secure_and_host_only(app):
     from portal.documents.signing import new_private_key
 
     production = create_app({"SECRET_KEY": "x" * 32, "DATABASE_URL": app.config["DATABASE_URL"],
-                             "DOCUMENT_SIGNING_KEY": new_private_key()}, env="production")
+                             "DOCUMENT_SIGNING_KEY": new_private_key(), **pii_keys()}, env="production")
     assert production.config["SESSION_COOKIE_SECURE"] is True
     assert production.config["SESSION_COOKIE_NAME"].startswith("__Host-")
     assert production.config["DEV_MAILBOX"] is False and production.config["LOAD_DEMO_ACCOUNTS"] is False

@@ -8,6 +8,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from portal.documents import signing
 from portal.documents.codes import format_code, new_code
+from tests.fixtures.passports import pii_keys
 
 FACTS = {"mission": "tokyo", "on": date(2026, 11, 27), "document_type": "diploma"}
 
@@ -88,10 +89,11 @@ def test_production_refuses_to_start_without_a_signing_key_and_development_deriv
 
     monkeypatch.delenv("PORTAL_DOCUMENT_SIGNING_KEY", raising=False)
     with pytest.raises(RuntimeError, match="DOCUMENT_SIGNING_KEY"):
-        create_app({"SECRET_KEY": "x" * 32, "DATABASE_URL": app.config["DATABASE_URL"]}, env="production")
+        create_app({"SECRET_KEY": "x" * 32, "DATABASE_URL": app.config["DATABASE_URL"], **pii_keys()},
+                   env="production")
     key = signing.new_private_key()
     production = create_app({"SECRET_KEY": "x" * 32, "DATABASE_URL": app.config["DATABASE_URL"],
-                             "DOCUMENT_SIGNING_KEY": key}, env="production")
+                             "DOCUMENT_SIGNING_KEY": key, **pii_keys()}, env="production")
     assert production.config["DOCUMENT_SIGNING_KEY"] == key
     development = settings.load("development", {"SECRET_KEY": "dev", "DOCUMENT_SIGNING_KEY": None})
     assert development["DOCUMENT_SIGNING_KEY"] == settings.derived_signing_key("dev")

@@ -13,6 +13,8 @@ import time_machine
 from lxml import etree
 from openapi_spec_validator import validate
 
+from tests.fixtures.passports import pii_keys
+
 
 @pytest.fixture
 def world(publish_advice):
@@ -114,7 +116,7 @@ def test_cap_status_is_actual_only_in_production(app):
     from portal.documents.signing import new_private_key
 
     production = create_app({"SECRET_KEY": "x" * 32, "DATABASE_URL": app.config["DATABASE_URL"],
-                             "DOCUMENT_SIGNING_KEY": new_private_key()}, env="production")
+                             "DOCUMENT_SIGNING_KEY": new_private_key(), **pii_keys()}, env="production")
     assert production.config["CAP_STATUS"] == "Actual" and app.config["CAP_STATUS"] != "Actual"
 
 
