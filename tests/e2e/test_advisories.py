@@ -6,18 +6,9 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import feedparser
-import pyotp
 from playwright.sync_api import expect
 
-
-def staff_sign_in(page, base, user):
-    page.goto(base + "/account/login")
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("6-digit code").fill(pyotp.TOTP(user.totp_secret).now())
-    page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("heading", name="Work queue")).to_be_visible()
+from tests.fixtures.browser import browser_sign_in
 
 
 def test_a_level_change_from_draft_to_inboxes(app, live_server, browser, make_user, editors, publish_advice,
@@ -60,7 +51,8 @@ def test_a_level_change_from_draft_to_inboxes(app, live_server, browser, make_us
     expect(trip_page.get_by_role("heading", name="Your trip is registered")).to_be_visible()
 
     desk = browser.new_context(locale="en").new_page()
-    staff_sign_in(desk, live_server, editor)
+    browser_sign_in(desk, live_server, editor)
+    expect(desk.get_by_role("heading", name="Work queue")).to_be_visible()
     desk.get_by_role("link", name="Travel advice").click()
     check_page(desk, "advisory-staff-overview")
     desk.get_by_role("link", name="Thailand").click()
@@ -76,7 +68,8 @@ def test_a_level_change_from_draft_to_inboxes(app, live_server, browser, make_us
     edition_url = desk.url
 
     boss = browser.new_context(locale="en").new_page()
-    staff_sign_in(boss, live_server, supervisor)
+    browser_sign_in(boss, live_server, supervisor)
+    expect(boss.get_by_role("heading", name="Work queue")).to_be_visible()
     boss.goto(edition_url)
     expect(boss.locator("pre.diff").first).to_contain_text("+yellow")
     boss.get_by_label("Comment for the change history").fill("Confirmed with the mission in Bangkok")

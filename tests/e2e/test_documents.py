@@ -3,22 +3,11 @@ stickers, the public check says valid, a supervisor revokes, the check says revo
 
 import re
 
-import pyotp
 from playwright.sync_api import expect
 
+from tests.fixtures.browser import PASSWORD, browser_sign_in
 from tests.fixtures.documents import png_bytes
 from tests.fixtures.files import pdf_bytes
-
-STAFF_PASSWORD = "correct horse battery staple"
-
-
-def staff_sign_in(page, live_server, user, path):
-    page.goto(live_server + path)
-    page.get_by_label("Email address").fill(user.email)
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("6-digit code").fill(pyotp.TOTP(user.totp_secret).now())
-    page.get_by_role("button", name="Continue").click()
 
 
 def fits(page, width):
@@ -39,7 +28,7 @@ def test_request_issue_check_revoke_check(live_server, browser, make_user, check
     page.get_by_role("link", name="Start your request").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.get_by_label("Email address").fill(citizen.email)
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Request document authentication")).to_be_visible()
     page.get_by_role("button", name="Continue").click()
@@ -85,7 +74,7 @@ def test_request_issue_check_revoke_check(live_server, browser, make_user, check
     # The officer checks, authenticates and issues; the sticker page prints a QR code.
     desk = browser.new_context(locale="en")
     staff = desk.new_page()
-    staff_sign_in(staff, live_server, officer, f"/staff/cases/{reference}")
+    browser_sign_in(staff, live_server, officer, f"/staff/cases/{reference}")
     staff.get_by_role("button", name="Claim this case").click()
     expect(staff.get_by_role("link", name="diploma.pdf")).to_be_visible()
     staff.get_by_label("Note for “Ask the citizen for more information” (required)").fill(
@@ -155,7 +144,7 @@ def test_request_issue_check_revoke_check(live_server, browser, make_user, check
     # A supervisor revokes copy 1 with a reason; the check now says revoked.
     office = browser.new_context(locale="en")
     boss = office.new_page()
-    staff_sign_in(boss, live_server, supervisor, f"/staff/cases/{reference}")
+    browser_sign_in(boss, live_server, supervisor, f"/staff/cases/{reference}")
     boss.get_by_role("link", name="Revoke an authentication").click()
     check_page(boss, "documents-revoke")
     boss.get_by_role("button", name="Revoke").click()

@@ -2,24 +2,13 @@
 
 import re
 
-import pyotp
 import pytest
 from playwright.sync_api import expect
 
+from tests.fixtures.browser import browser_sign_in
 from tests.fixtures.feedback import pdf_bytes
 
-STAFF_PASSWORD = "correct horse battery staple"
-
 pytestmark = pytest.mark.usefixtures("headquarters")
-
-
-def staff_sign_in(page, base, user, path="/staff/queue", continue_label="Continue"):
-    page.goto(base + path)
-    page.locator("input[name=email]").fill(user.email)
-    page.locator("input[name=password]").fill(STAFF_PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.locator("input[name=code]").fill(pyotp.TOTP(user.totp_secret).now())
-    page.locator("form button[type=submit]").click()
 
 
 def test_an_anonymous_message_is_confirmed_answered_and_answered_back_and_a_call_becomes_a_case(
@@ -59,7 +48,7 @@ def test_an_anonymous_message_is_confirmed_answered_and_answered_back_and_a_call
 
     staff_context = browser.new_context(locale="en-GB")
     staff = staff_context.new_page()
-    staff_sign_in(staff, live_server, officer)
+    browser_sign_in(staff, live_server, officer, "/staff/queue")
     expect(staff.get_by_role("heading", name="Work queue")).to_be_visible()
     staff.get_by_role("link", name=reference).click()
     staff.get_by_role("button", name="Claim this case").click()
@@ -82,7 +71,7 @@ def test_an_anonymous_message_is_confirmed_answered_and_answered_back_and_a_call
 
     boss_context = browser.new_context(locale="en-GB")
     supervisor = boss_context.new_page()
-    staff_sign_in(supervisor, live_server, boss, path=f"/staff/cases/{reference}")
+    browser_sign_in(supervisor, live_server, boss, f"/staff/cases/{reference}")
     expect(supervisor.locator(".message-body").get_by_text("two more counters")).to_be_visible()
     supervisor.get_by_role("button", name="Approve the reply").click()
     expect(supervisor.get_by_text("Done. The case is now: Reply approved.")).to_be_visible()
@@ -150,7 +139,7 @@ def test_the_new_pages_fit_a_phone_and_a_desktop_in_chinese(live_server, browser
     check_page(page, f"mailbox-errors-zh-{width}")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
-    staff_sign_in(page, live_server, officer)
+    browser_sign_in(page, live_server, officer, "/staff/queue")
     page.goto(live_server + f"/staff/cases/{reference}")
     page.locator("form[action$='/claim'] button").click()
     for name, path in (("mailbox-staff-case", f"/staff/cases/{reference}"),

@@ -4,22 +4,10 @@ citizen sees "ready for pickup". Axe on every page, in English and Chinese, wide
 
 import re
 
-import pyotp
 from playwright.sync_api import expect
 
+from tests.fixtures.browser import PASSWORD, browser_sign_in
 from tests.fixtures.passports import photo_bytes
-
-PASSWORD = "correct horse battery staple"
-
-
-def sign_in(page, live_server, user, path, *, chinese=False):
-    page.goto(live_server + path)
-    page.get_by_label("電子郵件地址" if chinese else "Email address").fill(user.email)
-    page.get_by_label("密碼" if chinese else "Password").fill(PASSWORD)
-    page.get_by_role("button", name="登入" if chinese else "Sign in").click()
-    if user.role.value != "citizen":
-        page.get_by_label("6-digit code").fill(pyotp.TOTP(user.totp_secret).now())
-        page.get_by_role("button", name="Continue").click()
 
 
 def fits(page, width):
@@ -120,7 +108,7 @@ def test_apply_with_a_photo_answer_a_question_and_see_ready_for_pickup(live_serv
     # The officer sees the photo beside the data and asks for more information.
     desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en")
     staff = desk.new_page()
-    sign_in(staff, live_server, officer, f"/staff/cases/{reference}")
+    browser_sign_in(staff, live_server, officer, f"/staff/cases/{reference}")
     staff.get_by_role("button", name="Claim this case").click()
     expect(staff.get_by_role("img", name="Passport photo of 陳美玲")).to_be_visible()
     expect(staff.locator("main")).to_contain_text("A123456789")
@@ -169,7 +157,7 @@ def test_the_passport_pages_in_chinese_wide_and_narrow(live_server, browser, mak
         expect(page.locator("main")).to_contain_text("新臺幣1,300元")
         check_page(page, f"passports-info-zh-{width}")
         fits(page, width)
-        sign_in(page, live_server, citizen, "/passports/apply", chinese=True)
+        browser_sign_in(page, live_server, citizen, "/passports/apply")
         expect(page.get_by_role("heading", name="申請護照：您可以線上申請嗎？")).to_be_visible()
         check_page(page, f"passports-eligibility-zh-{width}")
         fits(page, width)
