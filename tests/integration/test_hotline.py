@@ -6,7 +6,6 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 import time_machine
-from sqlalchemy import event
 
 from portal.core.workdays import TAIPEI
 from tests.fixtures.accounts import mission_id, sign_in
@@ -103,22 +102,14 @@ def test_the_log_is_searchable_by_date_subject_outcome_and_text_with_counts(app,
     assert bad.status_code == 200 and "Enter a date like 2026-11-27." in bad.get_data(as_text=True)
 
 
-def test_the_log_issues_the_same_number_of_queries_however_long_it_is(app, officer):
-    from portal.extensions import db
-
+def test_the_log_issues_the_same_number_of_queries_however_long_it_is(app, officer, count_queries):
     client = staff_client(app, officer)
 
+    def open_log():
+        assert client.get("/staff/hotline").status_code == 200
+
     def queries() -> int:
-        statements = []
-        with app.app_context():
-            engine = db.engine
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            assert client.get("/staff/hotline").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return len(statements)
+        return count_queries(open_log)
 
     log(client)
     few = queries()
