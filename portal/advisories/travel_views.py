@@ -59,7 +59,8 @@ def register():
 def confirm(token):
     trip = travel.confirm_trip(db.session, token)
     if trip is None:
-        return render_template("accounts/link_invalid.html"), 400
+        again = (url_for("travel.register"), _("Register your trip again"))
+        return render_template("accounts/link_invalid.html", again=again), 400
     commit_request()
     flash(_("Your trip is registered. We will contact you if the situation there changes."), "success")
     return redirect(url_for("travel.edit", token=token))

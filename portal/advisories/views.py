@@ -146,7 +146,8 @@ def subscribe():
 def confirm_subscription(token):
     subscription = alerts.confirm(db.session, token)
     if subscription is None:
-        return render_template("accounts/link_invalid.html"), 400
+        again = (url_for("advisories.subscribe"), _("Subscribe again"))
+        return render_template("accounts/link_invalid.html", again=again), 400
     commit_request()
     flash(_("You will now get an email when the advice changes."), "success")
     target = subscription.country_code

@@ -176,3 +176,8 @@ def test_staff_see_queued_sent_failed_and_retried_per_alert(app, client, outbox,
                                      .order_by(Alert.created_at.desc()).limit(1))
         counts = delivery_counts(db.session, [alert_id])[alert_id]
     assert counts == {"queued": 0, "sent": 1, "failed": 1, "retried": 1, "total": 2}  # amy: sent on the 2nd try
+
+
+def test_a_bad_confirmation_link_offers_to_subscribe_again(client):
+    response = client.get("/advisories/subscribe/confirm/not-a-token")
+    assert response.status_code == 400 and "Subscribe again" in response.get_data(as_text=True)
