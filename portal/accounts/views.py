@@ -19,10 +19,11 @@ from portal.accounts.forms import (
 )
 from portal.accounts.models import User
 from portal.core import policy
+from portal.core.cases.actions import apply_action_form
 from portal.core.cases.forms import CaseActionForm
 from portal.core.cases.models import Case
 from portal.core.cases.registry import kind, workflow_for
-from portal.core.cases.service import CaseError, allowed_actions, history, transition
+from portal.core.cases.service import allowed_actions, history
 from portal.core.db import commit_request
 from portal.core.i18n import _, get_locale
 from portal.core.refs import normalise_reference
@@ -252,17 +253,8 @@ def case_detail(reference):
     case = case_for_applicant(reference)
     form = CaseActionForm()
     actions = allowed_actions(case, current_user)
-    if form.validate_on_submit():
-        try:
-            transition(db.session, case, form.action.data, by=current_user, note=form.note.data,
-                       expected_version=form.version.data)
-        except CaseError as error:
-            form.form_errors.append(str(error))
-        else:
-            commit_request()
-            flash(_("Done. The case is now: %(status)s.", status=workflow_for(case.kind).status(case.status).title),
-                  "success")
-            return redirect(url_for("accounts.case_detail", reference=case.reference), code=303)
+    if form.validate_on_submit() and apply_action_form(db.session, form, case, by=current_user):
+        return redirect(url_for("accounts.case_detail", reference=case.reference), code=303)
     return render_template("cases/citizen_case.html", case=case, form=form, actions=actions,
                            workflow=workflow_for(case.kind), events=history(case, for_staff=False),
                            detail=kind(case.kind).load_detail(db.session, case),

@@ -6,9 +6,10 @@ from flask import Blueprint, abort, flash, g, make_response, redirect, render_te
 from flask_login import current_user
 
 from portal.core import policy
+from portal.core.cases.actions import apply_action_form
 from portal.core.cases.forms import CaseActionForm
 from portal.core.cases.registry import workflow_for
-from portal.core.cases.service import CaseError, allowed_actions, history, transition
+from portal.core.cases.service import CaseError, allowed_actions, history
 from portal.core.db import commit_request
 from portal.core.forms import choices
 from portal.core.i18n import _, get_locale, is_chinese
@@ -125,17 +126,8 @@ def track(token):
     case, detail = found
     holder = policy.LinkHolder(case.id)
     form = CaseActionForm()
-    if form.validate_on_submit():
-        try:
-            transition(db.session, case, form.action.data, by=holder, note=form.note.data,
-                       expected_version=form.version.data)
-        except CaseError as error:
-            form.form_errors.append(str(error))
-        else:
-            commit_request()
-            flash(_("Done. The case is now: %(status)s.", status=workflow_for(case.kind).status(case.status).title),
-                  "success")
-            return _private(redirect(url_for("feedback.track", token=token), code=303))
+    if form.validate_on_submit() and apply_action_form(db.session, form, case, by=holder):
+        return _private(redirect(url_for("feedback.track", token=token), code=303))
     page = render_template("feedback/track.html", case=case, detail=detail, form=form, token=token,
                            actions=allowed_actions(case, holder), workflow=workflow_for(case.kind),
                            events=history(case, for_staff=False), detail_template="feedback/_detail.html")

@@ -4,9 +4,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from portal.core import policy
+from portal.core.cases.actions import apply_action_form
 from portal.core.cases.forms import CaseActionForm, CaseVersionForm
 from portal.core.cases.registry import all_kinds, kind, workflow_for
-from portal.core.cases.service import CaseError, allowed_actions, claim, history, release, transition
+from portal.core.cases.service import CaseError, allowed_actions, claim, history, release
 from portal.core.db import commit_request
 from portal.core.forms import choices
 from portal.core.i18n import _, is_chinese
@@ -111,13 +112,6 @@ def act_on_case(reference):
     form = CaseActionForm()
     if not form.validate_on_submit():
         return _render_case(case, form, 400)
-    try:
-        transition(db.session, case, form.action.data, by=current_user, note=form.note.data,
-                   expected_version=form.version.data)
-    except CaseError as error:
-        db.session.rollback()
-        form.form_errors.append(str(error))
+    if not apply_action_form(db.session, form, case, by=current_user):
         return _render_case(case, form, 409)
-    commit_request()
-    flash(_("Done. The case is now: %(status)s.", status=workflow_for(case.kind).status(case.status).title), "success")
     return redirect(url_for("staff.case_page", reference=case.reference), code=303)
