@@ -1,6 +1,5 @@
 """Command-line tools: `flask --app wsgi seed | users create | worker | translate | documents …`."""
 
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -116,7 +115,3 @@ def init_app(app) -> None:
 
     for command in (seed_command, users, worker_command, translate_command, documents):
         app.cli.add_command(command)
-
-
-def run(*args: str) -> None:
-    subprocess.run(args, check=True, cwd=ROOT)

@@ -30,7 +30,11 @@ def request_locale(environ: dict, config) -> str:
 
 class EdgeCache:
     def __init__(self, wsgi_app, app):
+        from portal.extensions import cache
+
         self.wsgi_app, self.app = wsgi_app, app
+        # The cache backend exists once create_app has bound the extension; look it up once.
+        self.backend = app.extensions["cache"][cache]
 
     def _eligible(self, environ) -> bool:
         cookies = environ.get("HTTP_COOKIE", "")
@@ -41,18 +45,13 @@ class EdgeCache:
     def __call__(self, environ, start_response):
         if not self._eligible(environ):
             return self.wsgi_app(environ, start_response)
-        backend = self.app.extensions["cache"][self._cache_object()]
+        backend = self.backend
         state = backend.get(STATE_KEY)
         if state is not None:
             entry = backend.get(edge_key(request_locale(environ, self.app.config), environ, state["token"]))
             if entry is not None:
                 return self._answer(entry, environ, start_response)
         return self._store_on_the_way_out(backend, environ, start_response)
-
-    def _cache_object(self):
-        from portal.extensions import cache
-
-        return cache
 
     def _answer(self, entry, environ, start_response):
         status, headers, body, etag = entry

@@ -170,9 +170,7 @@ def unsubscribe(token):
     return render_template("advisories/unsubscribe.html", form=form)
 
 
-def level_badge_context():
+@bp.app_context_processor
+def indicator_context():
     return {"all_indicators": list(Indicator)}
-
-
-bp.app_context_processor(level_badge_context)
 

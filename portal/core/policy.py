@@ -183,6 +183,3 @@ def can_see_passport_photo(user, application) -> bool:
         return user.is_authenticated and not user.is_staff and application.applicant_id == user.id
     return can_view_case(user, application.case)
 
-
-def can_manage_accounts(user) -> bool:
-    return user.is_authenticated and user.role.at_least(Role.ADMIN)
