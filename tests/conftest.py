@@ -5,9 +5,11 @@ SQLite by default; PostgreSQL when PORTAL_TEST_DATABASE_URL is set.
 
 import os
 import tempfile
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask.testing import FlaskClient
 
 pytest_plugins = ["tests.fixtures.accounts", "tests.fixtures.advisories", "tests.fixtures.cases",
@@ -15,6 +17,26 @@ pytest_plugins = ["tests.fixtures.accounts", "tests.fixtures.advisories", "tests
                   "tests.fixtures.pages", "tests.fixtures.passports"]
 
 REFERENCE_TABLES = {"countries", "missions", "mission_countries", "alembic_version"}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--clock-ahead", type=int, default=0, metavar="DAYS",
+                     help="run every test with the clock this many days ahead of today (finds tests that "
+                          "only pass on the day they were written)")
+
+
+def pytest_configure(config):
+    days = config.getoption("--clock-ahead")
+    if days:
+        # Started before any fixture, so the app, its sessions and every thread see the moved clock;
+        # a test's own time_machine.travel() nests inside it.
+        config._moved_clock = time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True)
+        config._moved_clock.start()
+
+
+def pytest_report_header(config):
+    days = config.getoption("--clock-ahead")
+    return f"clock moved {days} days ahead: today is {datetime.now(UTC):%Y-%m-%d}" if days else None
 
 
 def database_url(tmp_dir: str) -> str:

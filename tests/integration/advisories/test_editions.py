@@ -175,6 +175,7 @@ def test_staff_see_a_diff_and_the_public_sees_the_history(app, publish_advice, e
     assert "-grey" in page and "+yellow" in page
 
 
+@time_machine.travel(datetime(2026, 11, 30, 4, 0, tzinfo=UTC))  # the day before, at noon in Taipei
 def test_a_scheduled_banner_shows_only_between_its_times(app, editors, publish_advice, client):
     publish_advice("CA", "grey")
     boss = app.test_client()
@@ -187,6 +188,8 @@ def test_a_scheduled_banner_shows_only_between_its_times(app, editors, publish_a
     with time_machine.travel(datetime(2026, 12, 1, 1, 0, tzinfo=UTC)):  # 09:00 in Taipei
         assert "Typhoon: check your flights." in client.get("/advisories/CA").get_data(as_text=True)
         assert "Typhoon: check your flights." in client.get("/advisories").get_data(as_text=True)
+    with time_machine.travel(datetime(2026, 12, 2, 0, 1, tzinfo=UTC)):  # 08:01 the next day: over
+        assert "Typhoon" not in client.get("/advisories/CA").get_data(as_text=True)
     bad = boss.post("/staff/advisories/banners", data={"message_zh": "x", "message_en": "y",
                                                        "starts_at": "2026-12-02T08:00", "ends_at": "2026-12-01T08:00"},
                     follow_redirects=True)
