@@ -10,6 +10,7 @@ from portal.core.db import commit_request, utcnow
 from portal.core.forms import choices
 from portal.core.i18n import _, is_chinese
 from portal.core.refs import normalise_reference
+from portal.core.text import is_digits
 from portal.core.web import attach_error
 from portal.core.workdays import TAIPEI
 from portal.extensions import db
@@ -40,7 +41,7 @@ def _filter_form() -> tuple[CallFilterForm, hotline.CallFilter]:
         date_from=None if form.date_from.errors else form.date_from.data,
         date_to=None if form.date_to.errors else form.date_to.data,
         category=form.category.data or "", outcome=form.outcome.data or "", text=form.q.data or "",
-        mission_id=int(mission) if mission.isdigit() else None)
+        mission_id=int(mission) if is_digits(mission) else None)
     return form, filters
 
 

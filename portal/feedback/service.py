@@ -16,6 +16,7 @@ from portal.core.db import utcnow
 from portal.core.i18n import _, format_day
 from portal.core.outbox import queue_email
 from portal.core.refs import check_character, normalise_reference
+from portal.core.text import is_digits
 from portal.core.uploads import UploadError, check_file, store, strip_image_metadata
 from portal.feedback import tokens
 from portal.feedback.models import Category, HqUnit, MailboxAttachment, MailboxMessage, Source
@@ -90,7 +91,7 @@ def parse_target(session, value: str) -> tuple[Mission, HqUnit | None]:
     kind, _sep, key = (value or "").partition(":")
     if kind == "unit" and key in {u.value for u in HqUnit}:
         return headquarters(session), HqUnit(key)
-    if kind == "mission" and key.isdigit():
+    if kind == "mission" and is_digits(key):
         mission = session.get(Mission, int(key))
         if mission is not None and mission.code != HEADQUARTERS_CODE:
             return mission, None

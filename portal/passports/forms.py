@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, ValidationError
 
 from portal.core.forms import BaseForm, choices, max_length, strip_text
 from portal.core.i18n import _, _l
+from portal.core.text import is_digits
 from portal.passports import national_id
 from portal.passports.models import ApplicationType, Sex
 
@@ -17,7 +18,7 @@ YES_NO = choices([("yes", _l("Yes")), ("no", _l("No"))])
 LATIN_NAME = re.compile(r"[A-Z]+(?:[ -][A-Z]+)*(?:, ?[A-Z]+(?:[ -][A-Z]+)*)?")
 PHONE = re.compile(r"\+?[0-9 ()\-]{6,40}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-PASSPORT_NUMBER = re.compile(r"\d{9}")
+PASSPORT_NUMBER = re.compile(r"[0-9]{9}")
 
 
 def upper_text(value):
@@ -138,7 +139,7 @@ class IdentityForm(BaseForm):
     def validate_height_cm(self, field):
         if not field.data:
             raise ValidationError(_("Enter your height in centimetres."))
-        if not field.data.isdigit() or not 40 <= int(field.data) <= 250:
+        if not is_digits(field.data) or not 40 <= int(field.data) <= 250:
             raise ValidationError(_("Enter your height as a whole number of centimetres, between 40 and 250."))
 
     def validate_sex(self, field):

@@ -47,6 +47,10 @@ class DraftState(StrEnum):
 
 
 class Sex(StrEnum):
+    """Sex as the household registration records it, which is what a Taiwan passport prints: the
+    registration knows only female and male, so the application offers those two. The MRZ itself
+    would take X (unspecified, written `<`) should the law ever allow it; see mrz.td3()."""
+
     FEMALE = "F"
     MALE = "M"
 

@@ -22,7 +22,7 @@ _ALLOWED = re.compile(r"[A-Z0-9<]*")
 
 
 def character_value(ch: str) -> int:
-    if ch.isdigit():
+    if "0" <= ch <= "9":
         return int(ch)
     if "A" <= ch <= "Z":
         return ord(ch) - ord("A") + 10
@@ -35,27 +35,56 @@ def check_digit(field: str) -> str:
     return str(sum(character_value(ch) * _WEIGHTS[i % 3] for i, ch in enumerate(field)) % 10)
 
 
+#: Doc 9303 Part 3 (4.6): apostrophes are left out of a name, not turned into a separator
+_APOSTROPHES = re.compile("['\u2018\u2019\u02bc`]")
+
+
 def _words(name: str) -> list[str]:
-    """A name as MRZ words: letters kept, every space, hyphen, apostrophe or comma a separator."""
-    return [w for w in re.split(r"[^A-Z]+", name.upper()) if w]
+    """A name as MRZ words: letters kept, apostrophes dropped, any other run of characters
+    (spaces, hyphens, commas) one separator."""
+    return [w for w in re.split(r"[^A-Z]+", _APOSTROPHES.sub("", name.upper())) if w]
+
+
+def _cut(words: list[str], room: int) -> str:
+    """Words joined by `<`, cut to exactly `room` characters ending with a letter, for a name too
+    long for its room. Where the cut would end on a separator, the last word of two or more letters
+    before it gives up its final letter and the next word's initial ends the field: every separator
+    stays a single one between words, and the last character still shows the cut."""
+    kept: list[str] = []
+    for index, word in enumerate(words):
+        left = room - len(FILLER.join(kept)) - (1 if kept else 0)
+        if len(word) >= left:
+            return FILLER.join([*kept, word[:left]])
+        kept.append(word)
+        if len(word) < left - 1:
+            continue
+        following = words[index + 1]
+        longer = [i for i, w in enumerate(kept) if len(w) > 1]
+        if longer:
+            kept[longer[-1]] = kept[longer[-1]][:-1]
+            return FILLER.join([*kept, following[0]])
+        # Only initials so far: the last of them makes way for the next word.
+        return _cut(words[:index] + words[index + 1:], room)
+    raise ValueError("the name fits: nothing to cut")
 
 
 def name_field(surname: str, given_names: str, length: int = NAME_LENGTH) -> str:
-    """The name as the MRZ writes it, truncated as Doc 9303 Part 4 (4.2.2.2) and Part 3 (4.6) say.
+    """The name as the MRZ writes it, truncated as Doc 9303 Part 3 (4.6) and Part 4 (4.2.2) say.
 
-    When primary and secondary identifiers do not fit together, the secondary identifier is cut
-    first, at the end of the field. Should the primary identifier alone leave no room for `<<`
-    and one character of the secondary identifier, it is cut too. A cut never leaves a dangling
-    separator: the field then ends in filler, as if the next word had not started.
+    A name that fits is padded with filler. One that does not is cut so that the field ends with a
+    letter, which tells a reader it was truncated: the secondary identifier (given names) first; the
+    primary identifier (surname) too when it alone leaves no room for `<<` and one more letter.
     """
-    primary = FILLER.join(_words(surname))
-    secondary = FILLER.join(_words(given_names))
+    primary, secondary = _words(surname), _words(given_names)
+    whole = FILLER.join(primary) + (FILLER * 2 + FILLER.join(secondary) if secondary else "")
+    if len(whole) <= length:
+        return whole.ljust(length, FILLER)
     if not secondary:
-        return primary[:length].ljust(length, FILLER)
-    if len(primary) + 3 > length:
-        primary = primary[:length - 3]
-    full = f"{primary}{FILLER * 2}{secondary}"
-    return full[:length].rstrip(FILLER).ljust(length, FILLER) if len(full) > length else full.ljust(length, FILLER)
+        return _cut(primary, length)
+    primary_text = FILLER.join(primary)
+    if len(primary_text) + 3 > length:
+        primary_text = _cut(primary, length - 3)
+    return primary_text + FILLER * 2 + _cut(secondary, length - len(primary_text) - 2)
 
 
 def _field(text: str, length: int) -> str:

@@ -18,7 +18,7 @@ LETTER_VALUES = {
 }
 WEIGHTS = (1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1)
 SECOND_CHARACTERS = "1289"
-_SHAPE = re.compile(r"[A-Z]\d{9}")
+_SHAPE = re.compile(r"[A-Z][0-9]{9}")  # ASCII digits: \d would take ٩ too
 
 
 class Problem(Enum):

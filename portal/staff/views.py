@@ -12,6 +12,7 @@ from portal.core.db import commit_request
 from portal.core.forms import choices
 from portal.core.i18n import _, is_chinese
 from portal.core.refs import normalise_reference
+from portal.core.text import is_digits
 from portal.extensions import db
 from portal.missions.service import list_missions
 from portal.staff import queries
@@ -43,7 +44,7 @@ def queue():
     form = _filter_form()
     mission = request.args.get("mission_id", "")
     filters = queries.QueueFilter(kind=form.kind.data or "", status=form.status.data or "",
-                                  mission_id=int(mission) if mission.isdigit() else None,
+                                  mission_id=int(mission) if is_digits(mission) else None,
                                   overdue=bool(form.overdue.data), assigned=form.assigned.data or "")
     cases, next_cursor = queries.open_cases_page(db.session, current_user, filters, after=request.args.get("after"))
     next_args = {k: v for k, v in request.args.items() if k != "after"}

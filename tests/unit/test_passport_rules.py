@@ -1,6 +1,9 @@
 """The rules with no database behind them: the national ID check digit, the ICAO 9303 TD3
 machine-readable zone, and the photo's size and shape."""
 
+import random
+import re
+import string
 from datetime import date
 
 import pytest
@@ -19,6 +22,8 @@ def test_valid_national_ids_pass_after_normalising_width_case_and_spaces(number)
     ("", Problem.EMPTY), (None, Problem.EMPTY), ("   ", Problem.EMPTY),
     ("A12345678", Problem.SHAPE), ("A1234567890", Problem.SHAPE), ("1123456789", Problem.SHAPE),
     ("AB23456789", Problem.SHAPE), ("A1234５678X", Problem.SHAPE),
+    # Arabic-Indic and Devanagari digits match \d, but no Taiwan ID card carries them
+    ("A12345678٩", Problem.SHAPE), ("A१23456789", Problem.SHAPE),
     ("A323456789", Problem.SECOND), ("A023456789", Problem.SECOND),
     ("A123456788", Problem.CHECK), ("A123456780", Problem.CHECK), ("B123456789", Problem.CHECK),
 ])
@@ -74,32 +79,78 @@ def test_character_values_and_refusal_of_anything_outside_the_mrz_alphabet():
         mrz.character_value("a")
 
 
-def test_names_with_spaces_hyphens_and_apostrophes_become_single_fillers():
+def test_apostrophes_are_left_out_and_spaces_and_hyphens_become_single_fillers():
     assert mrz.name_field("CHEN", "MEI-LING").startswith("CHEN<<MEI<LING<")
-    assert mrz.name_field("O'NEILL", "MARY ANN").startswith("O<NEILL<<MARY<ANN<")
+    assert mrz.name_field("O'NEILL", "MARY ANN").startswith("ONEILL<<MARY<ANN<")
+    assert mrz.name_field("D\u2019ANGELO", "JEAN - PIERRE").startswith("DANGELO<<JEAN<PIERRE<")
     assert mrz.name_field("VAN DER BERG", "").startswith("VAN<DER<BERG<<<")
     assert len(mrz.name_field("CHEN", "MEI-LING")) == 39
 
 
-def test_a_long_name_is_truncated_in_the_given_names_first():
+def test_a_long_name_is_truncated_in_the_given_names_first_and_ends_with_a_letter():
     field = mrz.name_field("NILAVADHANANANDA", "CHAYAPA DEJTHAMRONG KRASUANG")
-    assert len(field) == 39
-    assert field == "NILAVADHANANANDA<<CHAYAPA<DEJTHAMRONG<KR"[:39]
-    assert field.startswith("NILAVADHANANANDA<<")  # the surname is kept whole
+    assert field == "NILAVADHANANANDA<<CHAYAPA<DEJTHAMRONG<K"
 
 
-def test_a_cut_that_falls_on_a_separator_leaves_filler_not_a_dangling_word_break():
-    # 30 + 2 + 7 = 39 letters up to "ABCDEFG"; the next separator would be position 40.
-    field = mrz.name_field("A" * 30, "ABCDEF GHIJ")
-    assert field == "A" * 30 + "<<" + "ABCDEF<"
-    field = mrz.name_field("A" * 31, "ABCDEF GHIJ")
-    assert field == "A" * 31 + "<<" + "ABCDEF"
+def test_a_cut_that_falls_on_a_separator_still_ends_with_a_letter():
+    # The name the application form let through: 33 letters of given names end one place before the field does.
+    assert mrz.name_field("LIN", "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFG HIJ") == \
+        "LIN<<ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF<H"
+    assert mrz.name_field("A" * 30, "ABCDEF GHIJ") == "A" * 30 + "<<" + "ABCDE<G"
+    assert mrz.name_field("A" * 31, "ABCDEF GHIJ") == "A" * 31 + "<<" + "ABCDEF"
+    # Initials before the cut: the longer word before them gives up the letter.
+    assert mrz.name_field("WANG", "ABCDEFGHIJKLMNOPQRSTUVWXYZAB C D EFG") == \
+        "WANG<<ABCDEFGHIJKLMNOPQRSTUVWXYZA<C<D<E"
 
 
 def test_a_surname_too_long_for_the_field_keeps_room_for_the_first_given_name_initial():
-    field = mrz.name_field("B" * 45, "ANNA")
-    assert field == "B" * 36 + "<<A"
-    assert len(mrz.name_field("B" * 45, "")) == 39
+    assert mrz.name_field("B" * 45, "ANNA") == "B" * 36 + "<<A"
+    assert mrz.name_field("B" * 45, "") == "B" * 39
+    # Cut just after a space inside the surname: never three fillers in a row.
+    assert mrz.name_field("A" * 35 + " BBB", "CCC") == "A" * 34 + "<B<<C"
+
+
+def _random_name(rng, words, longest):
+    return " -"[rng.randrange(2)].join(
+        "".join(rng.choice(string.ascii_uppercase) for _ in range(rng.choice([1, *range(2, longest)])))
+        for _ in range(rng.randint(1, words)))
+
+
+def test_thousands_of_names_give_zones_the_independent_mrz_checker_accepts():
+    """The `mrz` package's TD3 checker, over names of every length with initials, hyphens, spaces
+    and apostrophes: no errors, never `<<<` inside a name, a truncated name ends with a letter and
+    keeps the start of every word it shows, and a name that fits is all there."""
+    from mrz.checker.td3 import TD3CodeChecker
+
+    rng = random.Random(9303)
+    for _ in range(3000):
+        surname = _random_name(rng, 4, 18)
+        if rng.random() < 0.2:
+            surname = surname[:1] + "'" + surname[1:]
+        given = _random_name(rng, 5, 14) if rng.random() < 0.9 else ""
+        zone = mrz.td3(surname=surname, given_names=given, number="312345678", nationality="TWN",
+                       birth_date=date(1990, 5, 31), sex=rng.choice("MFX"), expiry_date=date(2036, 11, 27),
+                       personal_number="A123456789")
+        checker = TD3CodeChecker("\n".join(zone.lines))
+        assert bool(checker) and not checker.report.errors, (surname, given, zone.line1, checker.report.errors)
+        field = zone.line1[5:]
+        whole = "<".join(re.findall("[A-Z]+", surname.replace("'", "")))
+        if given:
+            whole += "<<" + "<".join(re.findall("[A-Z]+", given))
+        shown = field.rstrip("<")
+        assert "<<<" not in shown, (surname, given, field)
+        if len(whole) <= 39:
+            assert shown == whole
+            # A name of exactly 39 characters looks truncated to any reader, as Doc 9303 says.
+            assert ("possible truncating" in checker.report.warnings) == (len(whole) == 39)
+        else:
+            assert field[-1] != "<" and "possible truncating" in checker.report.warnings, (surname, given, field)
+            shown_primary, _, shown_secondary = shown.partition("<<")
+            real_primary, _, real_secondary = whole.partition("<<")
+            for shown_part, real_part in ((shown_primary, real_primary), (shown_secondary, real_secondary)):
+                real_words = real_part.split("<")
+                for word in shown_part.split("<") if shown_part else []:
+                    assert any(real.startswith(word) for real in real_words), (surname, given, field)
 
 
 def test_a_taiwan_passport_zone_carries_the_national_id_in_the_personal_number_field():
@@ -114,7 +165,7 @@ def test_a_taiwan_passport_zone_carries_the_national_id_in_the_personal_number_f
     assert line2[43] == mrz.check_digit(line2[0:10] + line2[13:20] + line2[21:43])
 
 
-def test_no_personal_number_gives_a_filler_check_digit_and_unknown_sex_a_filler():
+def test_no_personal_number_gives_a_filler_check_digit_and_unspecified_sex_a_filler():
     line2 = mrz.td3(surname="X", given_names="Y", number="1", nationality="TWN", birth_date=date(2000, 1, 1),
                     sex="X", expiry_date=date(2030, 1, 1)).line2
     assert line2[20] == "<" and line2[28:43] == "<" * 15

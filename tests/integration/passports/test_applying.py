@@ -103,6 +103,7 @@ def test_a_citizen_applies_step_by_step_and_gets_a_reference_fee_and_email(app, 
     ("national_id", "A12345678", "one letter and nine digits"),
     ("national_id", "A123456788", "This national identification number is not valid"),
     ("national_id", "A323456789", "The second character of a national identification number is 1 or 2"),
+    ("national_id", "A12345678٩", "one letter and nine digits"),
     ("name_zh", "", "Enter your name in Chinese characters."),
     ("name_zh", "Mei Ling", "Write your name in Chinese characters only."),
     ("name_latin", "", "Enter your name in Latin letters as it should print."),
@@ -115,8 +116,10 @@ def test_a_citizen_applies_step_by_step_and_gets_a_reference_fee_and_email(app, 
     ("birth_place", "", "Enter your place of birth."),
     ("sex", "", "Choose the sex shown in your household registration."),
     ("sex", "Q", "Choose the sex shown in your household registration."),
+    ("sex", "X", "Choose the sex shown in your household registration."),
     ("height_cm", "", "Enter your height in centimetres."),
     ("height_cm", "1.62m", "whole number of centimetres"),
+    ("height_cm", "١٦٢", "whole number of centimetres"),
 ])
 def test_each_identity_answer_has_a_clear_message_and_nothing_is_saved(app, client, citizen, field, value, message):
     sign_in(client, citizen)
@@ -169,6 +172,9 @@ def test_renewal_and_replacement_ask_about_the_previous_passport(app, client, ci
     text = post_step(client, token, "previous", {"previous_number": "12345", "previous_expiry": ""},
                      status=400).get_data(as_text=True)
     assert "A passport number has nine digits" in text and "Enter the expiry date of your previous passport." in text
+    text = post_step(client, token, "previous", {"previous_number": "٣12345678", "previous_expiry": "2030-01-01"},
+                     status=400).get_data(as_text=True)
+    assert "A passport number has nine digits" in text
     token = start(client, "replacement")
     text = post_step(client, token, "previous", {"previous_number": "312345678", "previous_expiry": "2030-01-01"},
                      status=400).get_data(as_text=True)
