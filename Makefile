@@ -9,6 +9,10 @@ FLASK := $(BIN)/flask --app wsgi
 
 .PHONY: run test venv translations catalogs worker clean bench
 
+# The Nu Html Checker that every page the tests fetch must pass (npm package vnu-jar; runs on Java).
+VNU_VERSION := 26.9.27
+VNU_JAR := $(VENV)/vnu/node_modules/vnu-jar/build/dist/vnu.jar
+
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -16,6 +20,9 @@ $(BIN)/activate: requirements.txt requirements-dev.txt
 	touch $(BIN)/activate
 
 venv: $(BIN)/activate
+
+$(VNU_JAR):
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/vnu vnu-jar@$(VNU_VERSION)
 
 # Compile the message catalogs (the .mo files are built, not committed).
 translations: venv
@@ -36,7 +43,7 @@ worker: translations
 # Every test on SQLite; again without the browser with the clock over a year ahead, so a test that
 # passes only around the day it was written fails now; and on PostgreSQL when it is configured.
 CLOCK_AHEAD_DAYS ?= 400
-test: translations
+test: translations $(VNU_JAR)
 	env -u PORTAL_TEST_DATABASE_URL $(BIN)/pytest
 	@echo "== again with the clock $(CLOCK_AHEAD_DAYS) days ahead"
 	env -u PORTAL_TEST_DATABASE_URL $(BIN)/pytest -q -m "not browser" --clock-ahead=$(CLOCK_AHEAD_DAYS)

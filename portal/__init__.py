@@ -138,11 +138,15 @@ def configure_templates(app: Flask) -> None:
     from flask_login import current_user
 
     from portal.core import i18n
+    from portal.core.forms import html_attributes
     from portal.core.cases.registry import workflow_for
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.filters["day"] = i18n.format_day
     app.jinja_env.filters["moment"] = i18n.format_moment
+    app.jinja_env.filters["day_attribute"] = i18n.day_attribute
+    app.jinja_env.filters["moment_attribute"] = i18n.moment_attribute
     app.jinja_env.globals.update(get_locale=i18n.get_locale, html_lang=i18n.html_lang, is_chinese=i18n.is_chinese,
+                                 text_lang=i18n.text_lang, html_attributes=html_attributes,
                                  current_user=current_user, workflow_for=workflow_for)

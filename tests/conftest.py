@@ -12,6 +12,8 @@ import sqlalchemy as sa
 import time_machine
 from flask.testing import FlaskClient
 
+from tests.fixtures.html_check import RECORDER
+
 pytest_plugins = ["tests.fixtures.accounts", "tests.fixtures.advisories", "tests.fixtures.cases",
                   "tests.fixtures.documents", "tests.fixtures.feedback", "tests.fixtures.infra",
                   "tests.fixtures.pages", "tests.fixtures.passports"]
@@ -32,6 +34,14 @@ def pytest_configure(config):
         # a test's own time_machine.travel() nests inside it.
         config._moved_clock = time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True)
         config._moved_clock.start()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from tests.fixtures.html_check import report
+
+    terminal = session.config.pluginmanager.get_plugin("terminalreporter")
+    if terminal is not None and not session.config.option.collectonly:
+        report(session, terminal)
 
 
 def pytest_report_header(config):
@@ -78,6 +88,7 @@ def app():
             load_countries(session)
             load_missions(session)
     app.test_client_class = EnglishClient
+    RECORDER.install(app)
     yield app
     from portal.extensions import db
 

@@ -1,5 +1,6 @@
 """A country's current advice as an OASIS Common Alerting Protocol 1.2 document, built with lxml."""
 
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
@@ -7,10 +8,21 @@ from lxml import etree
 
 from portal.advisories.levels import SECTION_TITLES
 from portal.advisories.models import Edition
+from portal.advisories.service import review_due_at
+from portal.core.db import utcnow
 from portal.core.i18n import _, force_locale
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 TAIPEI = ZoneInfo("Asia/Taipei")
+#: the ISO 3166 geocode as alert aggregators read it
+COUNTRY_GEOCODE = "ISO3166-1"
+#: advice stays in force until it is replaced, but a consumer drops an alert without <expires>, and one
+#: whose time has passed: so the next review date, and never less than this ahead while a review is late
+LEAST_TIME_TO_EXPIRY = timedelta(days=1)
+
+
+def expires_at(edition: Edition, now: datetime | None = None) -> datetime:
+    return max(review_due_at(edition), (now or utcnow()) + LEAST_TIME_TO_EXPIRY)
 
 
 def _cap_time(moment) -> str:
@@ -35,6 +47,7 @@ def cap_document(edition: Edition) -> bytes:
     _element(alert, "msgType", "Alert" if edition.version == 1 else "Update")
     _element(alert, "scope", "Public")
     page = config["BASE_URL"] + url_for("advisories.country", code=edition.country_code)
+    expires = _cap_time(expires_at(edition))
     for locale, language, chinese in (("zh_Hant_TW", "zh-TW", True), ("en", "en", False)):
         with force_locale(locale):
             info = _element(alert, "info")
@@ -44,6 +57,7 @@ def cap_document(edition: Edition) -> bytes:
             _element(info, "urgency", "Expected" if edition.level.number >= 3 else "Future")
             _element(info, "severity", edition.highest_level.cap_severity)
             _element(info, "certainty", "Likely")
+            _element(info, "expires", expires)
             _element(info, "senderName", _("Bureau of Consular Affairs, Ministry of Foreign Affairs, "
                                            "Republic of China (Taiwan)"))
             _element(info, "headline", _("%(country)s: %(level)s – %(advice)s",
@@ -62,6 +76,6 @@ def cap_document(edition: Edition) -> bytes:
             area = _element(info, "area")
             _element(area, "areaDesc", edition.country.name(chinese))
             geocode = _element(area, "geocode")
-            _element(geocode, "valueName", "ISO 3166-1 alpha-2")
+            _element(geocode, "valueName", COUNTRY_GEOCODE)
             _element(geocode, "value", edition.country_code)
     return etree.tostring(alert, xml_declaration=True, encoding="UTF-8", pretty_print=True)

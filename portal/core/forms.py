@@ -1,6 +1,8 @@
 """Form pieces every domain uses."""
 
+import re
 import secrets
+from datetime import date, datetime, time
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice
@@ -45,3 +47,42 @@ def choices(pairs) -> list[SelectChoice]:
 def max_length(limit: int) -> Length:
     """A length limit whose message is in the reader's language."""
     return Length(max=limit, message=_l("Write %(count)d characters or fewer.", count=limit))
+
+
+def _valid_for_type(input_type: str, value: str) -> bool:
+    """Whether an <input type=…> may carry this value (HTML's own formats, ASCII digits only)."""
+    try:
+        if input_type == "date":
+            return bool(re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)) and bool(date.fromisoformat(value))
+        if input_type == "time":
+            return bool(re.fullmatch(r"[0-9]{2}:[0-9]{2}(:[0-9]{2})?", value)) and bool(time.fromisoformat(value))
+        if input_type == "datetime-local":
+            return bool(re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?", value)) \
+                and bool(datetime.fromisoformat(value))
+        if input_type == "number":
+            return bool(re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", value))
+    except ValueError:
+        return False
+    return True
+
+
+def html_attributes(field, input_type: str | None = None) -> dict:
+    """Attributes that keep a rendered field valid HTML whatever it holds (for the field macros):
+
+    - a date, time or number input given text it cannot hold (typed without the browser's picker)
+      is shown as a text input, so the person sees what they typed beside the message;
+    - a required select whose first option is a real choice (a sensible default) says it is required
+      with aria-required: HTML's `required` there would ask for an empty first option.
+    """
+    attributes: dict = {}
+    kind = input_type or (field.render_kw or {}).get("type") or getattr(field.widget, "input_type", None)
+    if kind in ("date", "time", "datetime-local", "number") and field.errors:
+        value = field._value() if hasattr(field, "_value") else ""
+        if value and not _valid_for_type(kind, str(value)):
+            # min, max and step belong to the typed input only
+            attributes.update({"type": "text", "min": False, "max": False, "step": False})
+    if field.type in ("SelectField", "SelectMultipleField") and field.flags.required:
+        first = next(iter(field.iter_choices()), None)
+        if first is not None and first[0] not in ("", None):
+            attributes.update({"required": False, "aria-required": "true"})
+    return attributes

@@ -16,7 +16,7 @@ _ = gettext
 _l = lazy_gettext
 
 __all__ = ["_", "_l", "ngettext", "pgettext", "lazy_pgettext", "force_locale", "get_locale",
-           "roc_date", "format_day", "format_moment", "select_locale", "is_chinese", "html_lang"]
+           "roc_date", "format_day", "format_moment", "day_attribute", "moment_attribute", "select_locale", "is_chinese", "html_lang", "text_lang"]
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 
@@ -49,6 +49,22 @@ def format_day(moment: datetime | date | None) -> str:
     return babel_format_date(day, "d MMMM y")
 
 
+def day_attribute(moment: datetime | date | None) -> str:
+    """The machine-readable form of format_day() for <time datetime>: the same Taipei day."""
+    if moment is None:
+        return ""
+    local = _local(moment)
+    return (local.date() if isinstance(local, datetime) else local).isoformat()
+
+
+def moment_attribute(moment: datetime | None) -> str:
+    """The machine-readable form of format_moment(): Taipei time with its offset, in whole seconds
+    (HTML allows at most three decimals)."""
+    if moment is None:
+        return ""
+    return moment.astimezone(TAIPEI).replace(microsecond=0).isoformat()
+
+
 def format_moment(moment: datetime | None) -> str:
     """A date with the time of day in Taipei time."""
     if moment is None:
@@ -76,6 +92,15 @@ def negotiate_locale(chosen: str | None, accept_languages, languages, default: s
     if best and best.startswith("en"):
         return "en"
     return default
+
+
+def text_lang(text: str | None) -> str:
+    """The language tag for a piece of text by its script, for a `lang` on text that may not be in the
+    page's language (WCAG 3.1.2): Chinese when it holds Han characters, else English (mission addresses
+    are written in Latin letters for international post)."""
+    if text and any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text):
+        return "zh-Hant-TW"
+    return "en"
 
 
 def html_lang() -> str:

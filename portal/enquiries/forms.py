@@ -15,7 +15,7 @@ class EnquiryForm(IdempotentForm):
                                description=_l("Your enquiry goes to the mission that serves this country."),
                                validators=[DataRequired(_l("Choose the country you are in."))])
     topic = SelectField(_l("What is it about?"), validate_choice=False,
-                        choices=choices((t.value, t.title) for t in EnquiryTopic),
+                        choices=choices([("", _l("Choose a topic")), *((t.value, t.title) for t in EnquiryTopic)]),
                         validators=[DataRequired(_l("Choose what your enquiry is about."))])
     subject = StringField(_l("Subject"), filters=[strip_text], validators=[
         DataRequired(_l("Enter a subject.")),

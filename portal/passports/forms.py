@@ -237,7 +237,7 @@ class GuardianForm(BaseForm):
                                         validators=[DataRequired(_l("Say how they are related to the child.")),
                                                     max_length(40)])
     guardian_consent = BooleanField(_l("The parent or legal guardian consents to this application and will sign the "
-                                       "consent form (法定代理人同意書) at pickup"))
+                                       "consent form at pickup"))
 
     def validate_guardian_consent(self, field):
         if not field.data:

@@ -3,7 +3,7 @@ independent parsers: feedparser for Atom, the OASIS CAP 1.2 schema, the OpenAPI 
 
 import json
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import capvalidator
 import feedparser
@@ -109,6 +109,22 @@ def test_cap_documents_are_valid_cap_1_2_with_one_info_per_language(client, worl
     assert document.findtext("cap:status", namespaces=ns) == "Test"  # only production says Actual
     assert document.findtext("cap:info/cap:severity", namespaces=ns) == "Severe"  # a region is orange
     assert document.findtext("cap:info/cap:area/cap:geocode/cap:value", namespaces=ns) == "TH"
+    assert document.findtext("cap:info/cap:area/cap:geocode/cap:valueName", namespaces=ns) == "ISO3166-1"
+
+
+def test_every_cap_info_expires_at_the_next_review_and_never_in_the_past(client, world):
+    """Aggregators drop an alert without <expires>, or one whose time has passed."""
+    ns = {"cap": "urn:oasis:names:tc:emergency:cap:1.2"}
+    body = client.get("/advisories/TH.cap.xml").get_data()
+    document = etree.fromstring(body)
+    infos = document.findall("cap:info", ns)
+    assert len(infos) == 2 and all(info.findtext("cap:expires", namespaces=ns) for info in infos)
+    dates = capvalidator.get_dates(body)  # the validator's own reading of the dates
+    sent, expiry = datetime.fromisoformat(dates.sent), datetime.fromisoformat(dates.expiry)
+    assert timedelta(days=179) < expiry - sent < timedelta(days=181)  # orange: reviewed every six months
+    with time_machine.travel(sent + timedelta(days=400)):  # the review is long overdue
+        late = capvalidator.get_dates(client.get("/advisories/TH.cap.xml").get_data())
+        assert datetime.fromisoformat(late.expiry) > datetime.now(UTC)
 
 
 def test_cap_status_is_actual_only_in_production(app):
@@ -166,3 +182,38 @@ def test_the_list_page_issues_the_same_queries_for_few_or_many_countries(app, cl
     for code in ("KR", "TH", "VN", "FR", "DE", "TR", "PH", "AU"):
         publish_advice(code, "yellow", regions=[("北", "North", "orange")])
     assert count_queries(render_uncached) == few
+
+
+def test_machine_readable_dates_name_the_day_the_page_shows_in_whole_seconds(client, publish_advice, get_page):
+    # 17:30 UTC on 30 November is 01:30 on 1 December in Taipei, the day the page shows.
+    late_evening = datetime(2026, 11, 30, 17, 30, 12, 215427, tzinfo=UTC)
+    with time_machine.travel(late_evening, tick=False):
+        publish_advice("JP", "grey", now=late_evening)
+    for path in ("/advisories/JP", "/advisories"):
+        _, page = get_page(path)
+        times = [t for t in page.iter("time") if t.text and "2026" in t.text]
+        assert times, path
+        for element in times:
+            assert element.get("datetime") == "2026-12-01" and element.text == "1 December 2026", path
+
+
+def test_timeline_times_carry_whole_seconds_and_their_offset(app, client, citizen, get_page):
+    from tests.fixtures.accounts import sign_in
+
+    sign_in(client, citizen)
+    response = client.post("/enquiries/new", data={"country_code": "JP", "topic": "other", "subject": "Hello",
+                                                   "message": "A question.", "submission_token": "t" * 24})
+    assert response.status_code == 303
+    _, page = get_page(response.headers["Location"])
+    stamps = [t.get("datetime") for t in page.iter("time")]
+    assert stamps and all(datetime.fromisoformat(s).microsecond == 0 and s.endswith("+08:00") for s in stamps)
+
+
+def test_text_in_the_other_language_is_marked_with_its_own(client, get_page):
+    """WCAG 3.1.2: Latin-script mission addresses on Chinese pages, the Chinese form name on English ones."""
+    _, page = get_page("/missions", headers={"Accept-Language": "zh-TW"})
+    addresses = [span for span in page.iter("span") if span.get("lang")]
+    assert addresses and {span.get("lang") for span in addresses} == {"en"}
+    _, page = get_page("/passports", headers={"Accept-Language": "en"})
+    marked = [span for span in page.iter("span") if span.text == "法定代理人同意書"]
+    assert marked and all(span.get("lang") == "zh-Hant-TW" for span in marked)
