@@ -138,8 +138,8 @@ def configure_templates(app: Flask) -> None:
     from flask_login import current_user
 
     from portal.core import i18n
-    from portal.core.forms import html_attributes
     from portal.core.cases.registry import workflow_for
+    from portal.core.forms import html_attributes
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.policies["ext.i18n.trimmed"] = True

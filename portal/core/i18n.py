@@ -16,7 +16,8 @@ _ = gettext
 _l = lazy_gettext
 
 __all__ = ["_", "_l", "ngettext", "pgettext", "lazy_pgettext", "force_locale", "get_locale",
-           "roc_date", "format_day", "format_moment", "day_attribute", "moment_attribute", "select_locale", "is_chinese", "html_lang", "text_lang"]
+           "roc_date", "format_day", "format_moment", "day_attribute", "moment_attribute", "select_locale",
+           "is_chinese", "html_lang", "text_lang"]
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 
