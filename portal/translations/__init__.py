@@ -3,6 +3,7 @@
 English catalogs repeat the source text, so both languages are complete and checkable.
 """
 
+import tempfile
 from pathlib import Path
 
 from babel.messages.frontend import CommandLineInterface
@@ -16,11 +17,15 @@ def _pybabel(*args: str) -> None:
     CommandLineInterface().run(["pybabel", "-q", *args])
 
 
+def _extract(root: Path, template: Path) -> None:
+    _pybabel("extract", "-F", str(root / "config" / "babel.cfg"), *KEYWORDS, "--no-location",
+             "--omit-header", "--ignore-dirs", ".* __pycache__", "-o", str(template), str(root / "portal"))
+
+
 def update_catalogs(root: Path, *, check: bool = False) -> list[str]:
     directory = root / "portal" / "translations"
     template = directory / "messages.pot"
-    _pybabel("extract", "-F", str(root / "config" / "babel.cfg"), *KEYWORDS, "--no-location",
-             "--omit-header", "--ignore-dirs", ".* __pycache__", "-o", str(template), str(root / "portal"))
+    _extract(root, template)
     for locale in LOCALES:
         po_path = directory / locale / "LC_MESSAGES" / "messages.po"
         if not po_path.exists():
@@ -70,3 +75,18 @@ def catalog_problems(directory: Path) -> list[str]:
         for message, errors in catalog.check():
             problems.extend(f"{locale}: {message.id!r}: {error}" for error in errors)
     return problems
+
+
+def uncatalogued_strings(root: Path) -> list[str]:
+    """Strings in the source that a catalog does not hold yet (`make catalogs` adds them)."""
+    with tempfile.TemporaryDirectory() as folder:
+        template = Path(folder) / "messages.pot"
+        _extract(root, template)
+        with template.open("rb") as handle:
+            wanted = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in read_po(handle) if m.id}
+    missing = []
+    for locale in LOCALES:
+        with (root / "portal" / "translations" / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+            held = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in read_po(handle, locale=locale)}
+        missing += [f"{locale}: not in the catalog: {text!r}" for _context, text in sorted(wanted - held, key=str)]
+    return missing

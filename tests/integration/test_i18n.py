@@ -2,14 +2,19 @@
 
 from pathlib import Path
 
-from portal.translations import catalog_problems
+from portal.translations import catalog_problems, uncatalogued_strings
 from tests.fixtures.accounts import sign_in
 
-TRANSLATIONS = Path(__file__).resolve().parents[2] / "portal" / "translations"
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATIONS = ROOT / "portal" / "translations"
 
 
 def test_both_catalogs_are_complete_with_nothing_fuzzy():
     assert catalog_problems(TRANSLATIONS) == []
+
+
+def test_every_string_in_the_source_is_in_both_catalogs():
+    assert uncatalogued_strings(ROOT) == []
 
 
 def test_chinese_is_the_default(app):
