@@ -93,6 +93,27 @@ def test_printing_assigns_a_number_and_an_mrz_that_encodes_the_application(app, 
     assert number in text_of(page) and page.find(".//pre[@class='mrz']") is None
 
 
+@pytest.mark.parametrize("name_latin", ["LIN, ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFG HIJ", "CHEN, MEI-LING",
+                                        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA BBB, CCC", "OUYANG, A B C D E F G H I J K L M N O P"])
+def test_a_printed_zone_passes_the_independent_mrz_checker(app, citizen, officer, make_passport_application,
+                                                           name_latin):
+    """Names the application form accepts, long ones included, give a zone the `mrz` package accepts."""
+    from mrz.checker.td3 import TD3CodeChecker
+
+    reference = make_passport_application(citizen, name_latin=name_latin)
+    staff = signed_in(app, officer)
+    claim(app, staff, reference)
+    for action in ("approve", "print"):
+        assert act(app, staff, reference, action).status_code == 303
+    line1, line2 = application_of(app, reference)["mrz"]
+    checker = TD3CodeChecker(f"{line1}\n{line2}")
+    assert bool(checker) and not checker.report.errors, (line1, checker.report.errors)
+    name = line1[5:]
+    assert "<<<" not in name.rstrip("<")
+    if len(name_latin) > 38:  # truncated: the field ends with a letter
+        assert name[-1] != "<" and "possible truncating" in checker.report.warnings
+
+
 def test_a_rejection_carries_a_reason_the_citizen_sees(app, citizen, officer, make_passport_application, outbox,
                                                        get_page):
     reference = make_passport_application(citizen)
