@@ -40,10 +40,11 @@ run: translations
 worker: translations
 	$(FLASK) worker
 
-# Every test on SQLite; again without the browser with the clock over a year ahead, so a test that
+# Types checked (mypy, settings in pyproject.toml); every test on SQLite; again without the browser with the clock over a year ahead, so a test that
 # passes only around the day it was written fails now; and on PostgreSQL when it is configured.
 CLOCK_AHEAD_DAYS ?= 400
 test: translations $(VNU_JAR)
+	$(BIN)/mypy
 	env -u PORTAL_TEST_DATABASE_URL $(BIN)/pytest
 	@echo "== again with the clock $(CLOCK_AHEAD_DAYS) days ahead"
 	env -u PORTAL_TEST_DATABASE_URL $(BIN)/pytest -q -m "not browser" --clock-ahead=$(CLOCK_AHEAD_DAYS)

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 class BaseConfig:
     ENV_NAME = "base"
-    SECRET_KEY = None
+    SECRET_KEY: str | None = None
     # A relative sqlite path resolves inside the instance/ folder.
     DATABASE_URL = "sqlite:///portal.db"
     REDIS_URL = None

@@ -1,17 +1,23 @@
 """The consular services portal: create_app() builds the Flask application.
 
 create_app never migrates, seeds or calls the network: `make run` upgrades and seeds explicitly.
+Domains are found by convention: every package beside `core` is imported (its `__init__` registers
+its case kinds, its `models` module its tables), every `views` or `*_views` module in it gives its
+blueprint `bp`, and a `cli` module its `commands`. A new kind touches nothing outside its package.
 """
 
+import importlib
 import os
+import pkgutil
 
 from flask import Flask
 
 from config import settings
+from portal.core.boundary import Portal
 
 
 def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
-    app = Flask(__name__, instance_path=os.environ.get("PORTAL_INSTANCE_PATH") or None,
+    app = Portal(__name__, instance_path=os.environ.get("PORTAL_INSTANCE_PATH") or None,
                 instance_relative_config=True)
     app.config.from_mapping(settings.load(env, overrides))
     configure_database(app)
@@ -30,7 +36,7 @@ def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
     cli.init_app(app)
     from portal.advisories.edge_cache import EdgeCache
 
-    app.wsgi_app = EdgeCache(app.wsgi_app, app)
+    app.wsgi_app = EdgeCache(app.wsgi_app, app)  # type: ignore[method-assign]  # Flask's middleware pattern
     return app
 
 
@@ -98,38 +104,38 @@ def configure_extensions(app: Flask) -> None:
             return None
 
 
+#: packages under portal/ that are not domains
+NOT_DOMAINS = {"core", "translations"}
+
+
+def domain_packages() -> list[str]:
+    """The domain packages, in name order: every package under portal/ but the shared ones."""
+    return sorted(module.name for module in pkgutil.iter_modules(__path__)
+                  if module.ispkg and module.name not in NOT_DOMAINS)
+
+
+def _domain_modules(domain: str, wanted) -> list:
+    package = importlib.import_module(f"portal.{domain}")
+    return [importlib.import_module(f"portal.{domain}.{module.name}")
+            for module in pkgutil.iter_modules(package.__path__) if wanted(module.name)]
+
+
 def register_kinds() -> None:
-    """Import every domain that owns tables or case kinds, so both are known before first use."""
-    import portal.advisories  # noqa: F401
-    import portal.assistance  # noqa: F401
-    import portal.core.jobs  # noqa: F401
+    """Import every domain with its models, so its case kinds and tables are known before first use."""
+    import portal.core.jobs  # noqa: F401  (the shared tables)
     import portal.core.uploads  # noqa: F401
-    import portal.documents  # noqa: F401
-    import portal.enquiries  # noqa: F401
-    import portal.feedback  # noqa: F401
-    import portal.passports  # noqa: F401
+
+    for domain in domain_packages():
+        _domain_modules(domain, lambda name: name == "models")
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal.accounts.views import bp as accounts_bp
-    from portal.admin.views import bp as admin_bp
-    from portal.advisories.staff_views import bp as advisory_staff_bp
-    from portal.advisories.travel_views import bp as travel_bp
-    from portal.advisories.views import bp as advisories_bp
-    from portal.api.views import bp as api_bp
-    from portal.assistance.views import bp as assistance_bp
-    from portal.documents.views import bp as documents_bp
-    from portal.enquiries.views import bp as enquiries_bp
-    from portal.feedback.hotline_views import bp as hotline_bp
-    from portal.feedback.views import bp as feedback_bp
-    from portal.passports.views import bp as passports_bp
-    from portal.public.views import bp as public_bp
     from portal.public.views import dev_bp
-    from portal.staff.views import bp as staff_bp
 
-    for blueprint in (public_bp, accounts_bp, enquiries_bp, feedback_bp, documents_bp, staff_bp, hotline_bp, admin_bp,
-                      advisories_bp, advisory_staff_bp, travel_bp, api_bp, assistance_bp, passports_bp):
-        app.register_blueprint(blueprint)
+    for domain in domain_packages():
+        for module in _domain_modules(domain, lambda name: name == "views" or name.endswith("_views")):
+            if getattr(module, "bp", None) is not None:
+                app.register_blueprint(module.bp)
     if app.config["DEV_MAILBOX"]:
         app.register_blueprint(dev_bp)
 

@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from portal.core.db import unit_of_work
+from portal.core.refusal import Refused
 from portal.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,8 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def seed_command():
     """Load countries, missions and the headquarters; in development also the demo accounts and cases."""
     from portal.demo import load_demo_accounts
-    from portal.feedback.service import load_headquarters
-    from portal.missions.service import load_countries, load_missions
+    from portal.missions.service import load_countries, load_headquarters, load_missions
 
     with unit_of_work() as session:
         countries = load_countries(session)
@@ -56,7 +56,7 @@ def create_user(email, name, role, mission_code, password):
         try:
             user = service.create_staff(session, name=name, email=email, role=Role(role), mission_id=mission_id,
                                         password=password)
-        except service.AccountError as error:
+        except Refused as error:
             raise click.ClickException(str(error.message)) from None
     click.echo(f"Created {user.role.value} {user.email}. A second factor is set up at first sign-in.")
 
@@ -111,7 +111,11 @@ def translate_command(check):
 
 
 def init_app(app) -> None:
-    from portal.documents.cli import documents
+    """The portal's own commands, and each domain's (the `commands` of its `cli` module)."""
+    from portal import _domain_modules, domain_packages
 
-    for command in (seed_command, users, worker_command, translate_command, documents):
+    domain_commands = [command for domain in domain_packages()
+                       for module in _domain_modules(domain, lambda name: name == "cli")
+                       for command in getattr(module, "commands", ())]
+    for command in (seed_command, users, worker_command, translate_command, *domain_commands):
         app.cli.add_command(command)

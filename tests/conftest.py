@@ -6,17 +6,17 @@ SQLite by default; PostgreSQL when PORTAL_TEST_DATABASE_URL is set.
 import os
 import tempfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 import time_machine
 from flask.testing import FlaskClient
 
-from tests.fixtures.html_check import RECORDER
-
-pytest_plugins = ["tests.fixtures.accounts", "tests.fixtures.advisories", "tests.fixtures.cases",
-                  "tests.fixtures.documents", "tests.fixtures.feedback", "tests.fixtures.infra",
-                  "tests.fixtures.pages", "tests.fixtures.passports"]
+#: every module in tests/fixtures gives its fixtures to all tests: a new kind adds its own file there
+pytest.register_assert_rewrite("tests.fixtures")
+pytest_plugins = sorted(f"tests.fixtures.{path.stem}" for path in (Path(__file__).parent / "fixtures").glob("*.py")
+                        if path.stem != "__init__")
 
 REFERENCE_TABLES = {"countries", "missions", "mission_countries", "alembic_version"}
 
@@ -88,6 +88,8 @@ def app():
             load_countries(session)
             load_missions(session)
     app.test_client_class = EnglishClient
+    from tests.fixtures.html_check import RECORDER
+
     RECORDER.install(app)
     yield app
     from portal.extensions import db

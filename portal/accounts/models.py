@@ -1,6 +1,7 @@
 """Accounts, their server-side sessions, sign-in throttles and the account audit log."""
 
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -31,7 +32,8 @@ class User(Base):
     mission: Mapped[Mission | None] = relationship()
 
     # Flask-Login: the id it keeps in the cookie is the server-side session token, set at sign-in.
-    session_token = None
+    # Not a column (an annotation would make it one): the cast gives type checkers its type.
+    session_token = cast(str | None, None)
 
     @property
     def is_authenticated(self) -> bool:

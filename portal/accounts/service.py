@@ -7,21 +7,14 @@ from portal.accounts import sessions, throttle, tokens, totp
 from portal.accounts.models import AccountEvent, User
 from portal.accounts.passwords import hash_password, password_problem, verify_password
 from portal.core.cases.models import Case
-from portal.core.db import utcnow
+from portal.core.db import separate_transaction, utcnow
 from portal.core.i18n import _
 from portal.core.outbox import queue_email
+from portal.core.refusal import Refused
 from portal.core.roles import Role
 
 
-class AccountError(Exception):
-    """A refused account operation; `field` names the form field it concerns, if any."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
-
-
-class Throttled(AccountError):
+class Throttled(Refused):
     def __init__(self, seconds: int):
         minutes = max(1, -(-seconds // 60))
         super().__init__(_("Too many attempts to sign in. Wait %(minutes)d minutes and try again.", minutes=minutes))
@@ -44,7 +37,7 @@ def log_event(session, event: str, *, user=None, actor=None, address: str | None
 def check_new_password(password: str, *, email: str = "") -> None:
     problem = password_problem(password, email=email)
     if problem:
-        raise AccountError(problem, field="password")
+        raise Refused(problem, field="password")
 
 
 def send_confirmation(session, user: User) -> None:
@@ -73,7 +66,7 @@ def register_citizen(session, *, name: str, email: str, password: str, locale: s
 def confirm_email(session, token: str) -> User | None:
     data = tokens.read_confirmation_token(token)
     user = session.get(User, data["u"]) if data else None
-    if user is None or user.email != data.get("e") or not user.is_active:
+    if data is None or user is None or user.email != data.get("e") or not user.is_active:
         return None
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
@@ -82,22 +75,33 @@ def confirm_email(session, token: str) -> User | None:
     return user
 
 
+def record_failed_attempt(keys: list[str], event: str, *, user: User | None, address: str | None) -> None:
+    """Count a failed sign-in step and log it in a transaction of its own: the refused request rolls
+    back everything else it did, but the count must stand, or guessing would cost nothing."""
+    with separate_transaction() as own:
+        throttle.record_failure(own, keys)
+        log_event(own, event, user=user, address=address)
+
+
 def check_password_sign_in(session, *, email: str, password: str, address: str | None) -> User:
-    """First step of signing in. Raises Throttled or AccountError; the same message whether the
+    """First step of signing in. Raises Throttled or Refused; the same message whether the
     account is unknown or the password wrong."""
     keys = [throttle.account_key(email), throttle.address_key(address)]
     wait = throttle.seconds_to_wait(session, keys)
     if wait:
         raise Throttled(wait)
     user = find_user(session, email)
-    if not verify_password(user.password_hash if user else None, password) or not user.is_active:
-        throttle.record_failure(session, keys)
-        log_event(session, "sign_in_failed", user=user, address=address)
-        raise AccountError(_("The email address or password is not right."), field="email")
-    throttle.clear(session, keys[0])
+    # verify_password runs for unknown accounts too, so both answers take the same time
+    if not verify_password(user.password_hash if user else None, password) or user is None or not user.is_active:
+        record_failed_attempt(keys, "sign_in_failed", user=user, address=address)
+        raise Refused(_("The email address or password is not right."), field="email")
     if not user.is_staff and user.email_confirmed_at is None:
-        send_confirmation(session, user)
-        raise AccountError(_("Confirm your email address first. We have sent you a new link."), field="email")
+        # The right password but no confirmed address: the new link must go out though the sign-in is refused.
+        with separate_transaction() as own:
+            throttle.clear(own, keys[0])
+            send_confirmation(own, own.get_one(User, user.id))
+        raise Refused(_("Confirm your email address first. We have sent you a new link."), field="email")
+    throttle.clear(session, keys[0])
     return user
 
 
@@ -108,12 +112,13 @@ def check_second_factor(session, user: User, code: str, *, address: str | None,
     wait = throttle.seconds_to_wait(session, keys)
     if wait:
         raise Throttled(wait)
-    step = totp.accepted_step(secret or user.totp_secret, code, None if secret else user.totp_last_step)
+    checked_against = secret or user.totp_secret
+    step = totp.accepted_step(checked_against, code, None if secret else user.totp_last_step) \
+        if checked_against else None
     if step is None:
-        throttle.record_failure(session, keys)
-        log_event(session, "code_failed", user=user, address=address)
-        raise AccountError(_("The code is not right or has been used. Enter the current 6-digit code "
-                             "from your authenticator app."), field="code")
+        record_failed_attempt(keys, "code_failed", user=user, address=address)
+        raise Refused(_("The code is not right or has been used. Enter the current 6-digit code "
+                        "from your authenticator app."), field="code")
     if secret:
         user.totp_secret = secret
         log_event(session, "second_factor_enrolled", user=user, address=address)
@@ -157,7 +162,7 @@ def set_password(session, user: User, password: str, *, keep_token: str | None =
 
 def change_password(session, user: User, *, current: str, new: str, keep_token: str | None) -> None:
     if not verify_password(user.password_hash, current):
-        raise AccountError(_("Your current password is not right."), field="current_password")
+        raise Refused(_("Your current password is not right."), field="current_password")
     set_password(session, user, new, keep_token=keep_token)
 
 
@@ -166,11 +171,11 @@ def create_staff(session, *, name: str, email: str, role: Role, mission_id: int 
     """A staff account. Without a password, the person gets a link to choose one."""
     email = normalise_email(email)
     if find_user(session, email) is not None:
-        raise AccountError(_("An account with this email address already exists."), field="email")
+        raise Refused(_("An account with this email address already exists."), field="email")
     if role is Role.CITIZEN or not role.is_staff:
-        raise AccountError(_("Choose a staff role."), field="role")
+        raise Refused(_("Choose a staff role."), field="role")
     if role is Role.STAFF and mission_id is None:
-        raise AccountError(_("Choose the mission this officer works at."), field="mission_id")
+        raise Refused(_("Choose the mission this officer works at."), field="mission_id")
     if password is not None:
         check_new_password(password, email=email)
     user = User(name=name.strip(), email=email, role=role, mission_id=mission_id,
@@ -186,7 +191,7 @@ def create_staff(session, *, name: str, email: str, role: Role, mission_id: int 
 
 def set_disabled(session, user: User, disabled: bool, *, by) -> None:
     if user.id == by.id:
-        raise AccountError(_("You cannot disable your own account."))
+        raise Refused(_("You cannot disable your own account."))
     user.is_disabled = disabled
     if disabled:
         sessions.end_all_sessions(session, user)
@@ -220,7 +225,7 @@ def close_account(session, user: User, *, password: str) -> None:
     """Close a citizen account: sign-in stops, personal details are removed. Cases stay on
     record for the retention period the law sets, no longer linked to a usable account."""
     if not verify_password(user.password_hash, password):
-        raise AccountError(_("Your password is not right."), field="password")
+        raise Refused(_("Your password is not right."), field="password")
     user.closed_at = utcnow()
     user.name = ""
     user.email = f"closed-{user.id}@invalid"

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal.accounts.models import User, UserSession
-from portal.core.db import utcnow
+from portal.core.db import separate_transaction, utcnow
 
 TOUCH_EVERY = timedelta(seconds=60)
 
@@ -51,9 +51,9 @@ def load_session_user(session, token: str) -> User | None:
 
 
 def _write_now(session, statement) -> None:
-    # Session bookkeeping is committed on its own connection, apart from the request's work.
-    with session.get_bind().begin() as connection:
-        connection.execute(statement)
+    # Session bookkeeping is kept whatever becomes of the request's own work.
+    with separate_transaction() as own:
+        own.execute(statement)
 
 
 _delete_now = _write_now

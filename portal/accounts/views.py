@@ -23,13 +23,12 @@ from portal.core.cases.actions import apply_action_form
 from portal.core.cases.forms import CaseActionForm
 from portal.core.cases.models import Case
 from portal.core.cases.registry import kind, workflow_for
-from portal.core.cases.service import allowed_actions, history
-from portal.core.db import commit_request
+from portal.core.cases.service import allowed_actions, case_by_reference, history
 from portal.core.i18n import _, get_locale
-from portal.core.refs import normalise_reference
-from portal.core.web import attach_error, client_address, redirect_next
+from portal.core.refusal import Refused
+from portal.core.web import client_address, redirect_next, refuse
 from portal.extensions import db, limiter
-from portal.passports.service import list_drafts
+from portal.passports.drafts import list_drafts
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -38,7 +37,6 @@ PENDING_SECONDS = 300
 
 def _finish_sign_in(user: User):
     token = service.sign_in(db.session, user, address=client_address(), user_agent=request.user_agent.string)
-    commit_request()
     session.clear()  # a fresh session cookie at sign-in
     user.session_token = token
     login_user(user)
@@ -63,10 +61,9 @@ def register():
         try:
             service.register_citizen(db.session, name=form.name.data, email=form.email.data,
                                      password=form.password.data, locale=str(get_locale()))
-        except service.AccountError as error:
-            attach_error(form, error)
+        except Refused as error:
+            refuse(error, form)
         else:
-            commit_request()
             return render_template("accounts/check_email.html", email=form.email.data)
     return render_template("accounts/register.html", form=form)
 
@@ -77,7 +74,6 @@ def confirm(token):
     user = service.confirm_email(db.session, token)
     if user is None:
         return render_template("accounts/link_invalid.html"), 400
-    commit_request()
     flash(_("Your email address is confirmed. You can now sign in."), "success")
     return redirect(url_for("accounts.login"))
 
@@ -93,12 +89,10 @@ def login():
         try:
             user = service.check_password_sign_in(db.session, email=form.email.data, password=form.password.data,
                                                   address=client_address())
-        except service.AccountError as error:
-            commit_request()  # keep the failure count
-            attach_error(form, error)
+        except Refused as error:
+            refuse(error, form)
             status = 429 if isinstance(error, service.Throttled) else 200
         else:
-            commit_request()
             if not user.is_staff:
                 return _finish_sign_in(user)
             session["pending_sign_in"] = {"user_id": user.id, "at": time.time()}
@@ -117,9 +111,8 @@ def second_factor():
     if form.validate_on_submit():
         try:
             service.check_second_factor(db.session, user, form.code.data, address=client_address())
-        except service.AccountError as error:
-            commit_request()
-            attach_error(form, error)
+        except Refused as error:
+            refuse(error, form)
             status = 429 if isinstance(error, service.Throttled) else 200
         else:
             return _finish_sign_in(user)
@@ -138,9 +131,8 @@ def enrol_second_factor():
     if form.validate_on_submit():
         try:
             service.check_second_factor(db.session, user, form.code.data, address=client_address(), secret=secret)
-        except service.AccountError as error:
-            commit_request()
-            attach_error(form, error)
+        except Refused as error:
+            refuse(error, form)
             status = 429 if isinstance(error, service.Throttled) else 200
         else:
             return _finish_sign_in(user)
@@ -152,7 +144,6 @@ def enrol_second_factor():
 @policy.signed_in
 def logout():
     service.sign_out(db.session, current_user, current_user.session_token)
-    commit_request()
     logout_user()
     session.clear()
     flash(_("You are signed out."), "success")
@@ -168,7 +159,6 @@ def request_reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
         service.request_password_reset(db.session, form.email.data)
-        commit_request()
         return render_template("accounts/reset_sent.html", email=form.email.data)
     return render_template("accounts/reset_request.html", form=form)
 
@@ -183,10 +173,9 @@ def reset(token):
     if form.validate_on_submit():
         try:
             service.set_password(db.session, user, form.password.data)
-        except service.AccountError as error:
-            attach_error(form, error)
+        except Refused as error:
+            refuse(error, form)
         else:
-            commit_request()
             flash(_("Your password has been changed. Sign in with your new password."), "success")
             return redirect(url_for("accounts.login"), code=303)
     return render_template("accounts/reset.html", form=form)
@@ -210,10 +199,9 @@ def change_password():
         try:
             service.change_password(db.session, current_user, current=form.current_password.data,
                                     new=form.password.data, keep_token=current_user.session_token)
-        except service.AccountError as error:
-            attach_error(form, error)
+        except Refused as error:
+            refuse(error, form)
         else:
-            commit_request()
             flash(_("Your password has been changed. You have been signed out everywhere else."), "success")
             return redirect(url_for("public.home"), code=303)
     return render_template("accounts/change_password.html", form=form)
@@ -235,10 +223,9 @@ def close_account():
     if form.validate_on_submit():
         try:
             service.close_account(db.session, current_user, password=form.password.data)
-        except service.AccountError as error:
-            attach_error(form, error)
+        except Refused as error:
+            refuse(error, form)
         else:
-            commit_request()
             logout_user()
             session.clear()
             flash(_("Your account is closed."), "success")
@@ -262,7 +249,7 @@ def case_detail(reference):
 
 
 def case_for_applicant(reference: str) -> Case:
-    case = db.session.scalar(sa.select(Case).where(Case.reference == normalise_reference(reference)))
+    case = case_by_reference(db.session, reference)
     if case is None or not policy.can_view_case(current_user, case):
         abort(404)
     return case

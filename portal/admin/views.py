@@ -9,11 +9,11 @@ from portal.accounts import service
 from portal.accounts.forms import StaffAccountForm
 from portal.accounts.models import User
 from portal.core import policy
-from portal.core.db import commit_request
 from portal.core.forms import choices
 from portal.core.i18n import _, is_chinese
+from portal.core.refusal import Refused
 from portal.core.roles import STAFF_ROLES, Role
-from portal.core.web import attach_error
+from portal.core.web import refuse
 from portal.extensions import db
 from portal.missions.service import list_missions
 
@@ -39,10 +39,9 @@ def new_user():
         try:
             user = service.create_staff(db.session, name=form.name.data, email=form.email.data,
                                         role=Role(form.role.data), mission_id=form.mission_id.data, by=current_user)
-        except service.AccountError as error:
-            attach_error(form, error)
+        except Refused as error:
+            refuse(error, form)
         else:
-            commit_request()
             flash(_("Account created for %(email)s. They have been emailed a link to choose a password.",
                     email=user.email), "success")
             return redirect(url_for("admin.users"), code=303)
@@ -57,10 +56,9 @@ def set_disabled(user_id, change):
         abort(404)
     try:
         service.set_disabled(db.session, user, change == "disable", by=current_user)
-    except service.AccountError as error:
-        flash(error.message, "error")
+    except Refused as error:
+        refuse(error)
     else:
-        commit_request()
         flash(_("%(name)s is disabled and signed out everywhere.", name=user.name) if change == "disable"
               else _("%(name)s can sign in again.", name=user.name), "success")
     return redirect(url_for("admin.users"), code=303)

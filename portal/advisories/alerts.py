@@ -13,23 +13,18 @@ from portal.core.db import utcnow
 from portal.core.i18n import _
 from portal.core.jobs import enqueue, job_handler
 from portal.core.outbox import OutboxMessage, queue_email, render_email
-from portal.missions.models import Country
+from portal.core.refusal import Refused
+from portal.missions.service import country_by_code
 
 BATCH = 1000
 UNSUBSCRIBE_MARK = "@@UNSUBSCRIBE@@"
 
 
-class SubscriptionError(Exception):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
-
-
 def subscribe(session, *, email: str, country_code: str | None, locale: str) -> Subscription:
     """Ask for alerts; nothing is sent until the emailed link is followed."""
     email = email.strip().lower()
-    if country_code and session.get(Country, country_code) is None:
-        raise SubscriptionError(_("Choose a country from the list."), field="country_code")
+    if country_code and country_by_code(session, country_code) is None:
+        raise Refused(_("Choose a country from the list."), field="country_code")
     subscription = session.scalar(sa.select(Subscription).where(Subscription.email == email,
                                                                 Subscription.country_code.is_(None) if not country_code
                                                                 else Subscription.country_code == country_code))

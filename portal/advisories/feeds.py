@@ -1,5 +1,7 @@
 """Atom feeds of published changes, built with feedgen."""
 
+from datetime import datetime
+
 from feedgen.feed import FeedGenerator
 from flask import current_app, url_for
 
@@ -26,7 +28,7 @@ def atom_feed(editions: list[Edition], *, chinese: bool, country=None) -> bytes:
     feed.author({"name": _("Bureau of Consular Affairs, Ministry of Foreign Affairs, Republic of China (Taiwan)")})
     feed.language("zh-TW" if chinese else "en")
     feed.subtitle(_("Travel-safety levels and advice for every country, as they change."))
-    latest = None
+    latest: datetime | None = None
     for edition in reversed(editions):  # feedgen prepends: oldest first gives newest on top
         entry = feed.add_entry()
         entry.id(_absolute("advisories.country", code=edition.country_code) + f"#v{edition.version}")
@@ -36,7 +38,8 @@ def atom_feed(editions: list[Edition], *, chinese: bool, country=None) -> bytes:
         entry.updated(edition.published_at)
         entry.published(edition.published_at)
         entry.summary(edition.change_note(chinese) or edition.text(chinese, "summary"))
-        latest = max(latest, edition.published_at) if latest else edition.published_at
+        if edition.published_at is not None:
+            latest = max(latest, edition.published_at) if latest else edition.published_at
     if latest:
         feed.updated(latest)
     return feed.atom_str(pretty=True)

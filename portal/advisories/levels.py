@@ -1,23 +1,19 @@
 """The ministry's four travel-safety levels and the risk indicators shown beside them."""
 
-from enum import StrEnum
 
 from portal.core.i18n import _l, lazy_pgettext
+from portal.core.titled import TitledEnum
 
 
-class Level(StrEnum):
-    GREY = "grey"
-    YELLOW = "yellow"
-    ORANGE = "orange"
-    RED = "red"
+class Level(TitledEnum):
+    GREY = "grey", lazy_pgettext("level", "Grey")
+    YELLOW = "yellow", lazy_pgettext("level", "Yellow")
+    ORANGE = "orange", lazy_pgettext("level", "Orange")
+    RED = "red", lazy_pgettext("level", "Red")
 
     @property
     def number(self) -> int:
         return LEVEL_ORDER.index(self) + 1
-
-    @property
-    def title(self):
-        return LEVEL_TITLES[self]
 
     @property
     def advice(self):
@@ -36,15 +32,7 @@ class Level(StrEnum):
     def from_number(cls, number: int) -> "Level":
         return LEVEL_ORDER[number - 1]
 
-
 LEVEL_ORDER = [Level.GREY, Level.YELLOW, Level.ORANGE, Level.RED]
-
-LEVEL_TITLES = {
-    Level.GREY: lazy_pgettext("level", "Grey"),
-    Level.YELLOW: lazy_pgettext("level", "Yellow"),
-    Level.ORANGE: lazy_pgettext("level", "Orange"),
-    Level.RED: lazy_pgettext("level", "Red"),
-}
 
 LEVEL_ADVICE = {
     Level.GREY: _l("Exercise caution"),
@@ -54,38 +42,21 @@ LEVEL_ADVICE = {
 }
 
 
-class Indicator(StrEnum):
-    CRIME = "crime"
-    TERRORISM = "terrorism"
-    CIVIL_UNREST = "civil_unrest"
-    HEALTH = "health"
-    NATURAL_DISASTER = "natural_disaster"
-    TIME_LIMITED_EVENT = "time_limited_event"
-    KIDNAPPING = "kidnapping"
-    WRONGFUL_DETENTION = "wrongful_detention"
-    PRC_TREATY = "prc_treaty"
-
-    @property
-    def title(self):
-        return INDICATOR_TITLES[self]
+class Indicator(TitledEnum):
+    CRIME = "crime", _l("Crime")
+    TERRORISM = "terrorism", _l("Terrorism")
+    CIVIL_UNREST = "civil_unrest", _l("Civil unrest")
+    HEALTH = "health", _l("Health")
+    NATURAL_DISASTER = "natural_disaster", _l("Natural disaster")
+    TIME_LIMITED_EVENT = "time_limited_event", _l("Time-limited event")
+    KIDNAPPING = "kidnapping", _l("Kidnapping")
+    WRONGFUL_DETENTION = "wrongful_detention", _l("Wrongful detention")
+    PRC_TREATY = "prc_treaty", _l("Extradition or mutual legal assistance treaty with the PRC")
 
     @property
     def letter(self) -> str:
         """A short mark shown in the icon, so the meaning never rests on colour alone."""
         return INDICATOR_LETTERS[self]
-
-
-INDICATOR_TITLES = {
-    Indicator.CRIME: _l("Crime"),
-    Indicator.TERRORISM: _l("Terrorism"),
-    Indicator.CIVIL_UNREST: _l("Civil unrest"),
-    Indicator.HEALTH: _l("Health"),
-    Indicator.NATURAL_DISASTER: _l("Natural disaster"),
-    Indicator.TIME_LIMITED_EVENT: _l("Time-limited event"),
-    Indicator.KIDNAPPING: _l("Kidnapping"),
-    Indicator.WRONGFUL_DETENTION: _l("Wrongful detention"),
-    Indicator.PRC_TREATY: _l("Extradition or mutual legal assistance treaty with the PRC"),
-}
 
 INDICATOR_LETTERS = {
     Indicator.CRIME: "C", Indicator.TERRORISM: "T", Indicator.CIVIL_UNREST: "U", Indicator.HEALTH: "H",

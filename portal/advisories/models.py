@@ -2,7 +2,6 @@
 alerts with a delivery record per recipient, and overseas travel registrations."""
 
 from datetime import date, datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,31 +11,22 @@ from portal.advisories.levels import Level
 from portal.core.db import Base, UTCDateTime, str_enum, utcnow
 from portal.core.i18n import _l, lazy_pgettext
 from portal.core.outbox import OutboxMessage
+from portal.core.titled import TitledEnum
 from portal.missions.models import Country
 
 
-class EditionStatus(StrEnum):
-    DRAFT = "draft"
-    SCHEDULED = "scheduled"
-    PUBLISHED = "published"
-    ARCHIVED = "archived"
-
-    @property
-    def title(self):
-        return {"draft": lazy_pgettext("edition", "Draft"), "scheduled": lazy_pgettext("edition", "Scheduled"),
-                "published": lazy_pgettext("edition", "Published"),
-                "archived": lazy_pgettext("edition", "Archived")}[self.value]
+class EditionStatus(TitledEnum):
+    DRAFT = "draft", lazy_pgettext("edition", "Draft")
+    SCHEDULED = "scheduled", lazy_pgettext("edition", "Scheduled")
+    PUBLISHED = "published", lazy_pgettext("edition", "Published")
+    ARCHIVED = "archived", lazy_pgettext("edition", "Archived")
 
 
-class UpdateType(StrEnum):
+class UpdateType(TitledEnum):
     #: needs a public change note; subscribers are told
-    MAJOR = "major"
+    MAJOR = "major", _l("Major update")
     #: silent: keeps the previous public date and note
-    MINOR = "minor"
-
-    @property
-    def title(self):
-        return {"major": _l("Major update"), "minor": _l("Minor update")}[self.value]
+    MINOR = "minor", _l("Minor update")
 
 
 #: what the staff history calls each logged action

@@ -14,16 +14,11 @@ from portal.advisories.queries import current_edition
 from portal.core import policy
 from portal.core.db import utcnow
 from portal.core.i18n import _
-from portal.missions.models import Country
+from portal.core.refusal import Refused
+from portal.missions.service import country_by_code
 
 TEXT_KEYS = ("summary", *SECTIONS)
 MAX_TEXT = 20_000
-
-
-class AdvisoryError(Exception):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
 
 
 def log(session, country_code: str, action: str, *, by, edition: Edition | None = None, comment: str = "",
@@ -35,8 +30,8 @@ def log(session, country_code: str, action: str, *, by, edition: Edition | None 
 
 def start_draft(session, country_code: str, *, by) -> Edition:
     """A new draft, copied from the country's published edition (or blank), or the draft already open."""
-    if session.get(Country, country_code) is None:
-        raise AdvisoryError(_("There is no country with that code."))
+    if country_by_code(session, country_code) is None:
+        raise Refused(_("There is no country with that code."))
     open_draft = session.scalar(sa.select(Edition).where(Edition.country_code == country_code,
                                                          Edition.status == EditionStatus.DRAFT))
     if open_draft is not None:
@@ -63,21 +58,21 @@ def update_draft(session, edition: Edition, *, by, level: str, update_type: str,
                  regions: list[tuple[str, str, str]], comment: str = "") -> Edition:
     """Save the editor's changes to a draft. Published and scheduled editions are never edited."""
     if edition.status is not EditionStatus.DRAFT:
-        raise AdvisoryError(_("Only a draft can be changed. Start a new draft from the published advice."))
+        raise Refused(_("Only a draft can be changed. Start a new draft from the published advice."))
     if level not in {lv.value for lv in Level}:
-        raise AdvisoryError(_("Choose a level."), field="level")
+        raise Refused(_("Choose a level."), field="level")
     if update_type not in {u.value for u in UpdateType}:
-        raise AdvisoryError(_("Choose whether this is a major or a minor update."), field="update_type")
+        raise Refused(_("Choose whether this is a major or a minor update."), field="update_type")
     unknown = set(indicators) - {i.value for i in Indicator}
     if unknown:
-        raise AdvisoryError(_("Choose indicators from the list."), field="indicators")
+        raise Refused(_("Choose indicators from the list."), field="indicators")
     for lang in ("zh", "en"):
         for key in TEXT_KEYS:
             if len(texts.get(lang, {}).get(key, "")) > MAX_TEXT:
-                raise AdvisoryError(_("Each text must be %(count)d characters or fewer.", count=MAX_TEXT))
+                raise Refused(_("Each text must be %(count)d characters or fewer.", count=MAX_TEXT))
     for name_zh, name_en, region_level in regions:
         if not name_zh or not name_en or region_level not in {lv.value for lv in Level}:
-            raise AdvisoryError(_("Give every region a name in both languages and a level."), field="regions")
+            raise Refused(_("Give every region a name in both languages and a level."), field="regions")
     edition.level, edition.update_type = Level(level), UpdateType(update_type)
     edition.indicators = [i.value for i in Indicator if i.value in indicators]
     edition.content = {lang: {key: texts.get(lang, {}).get(key, "").strip() for key in TEXT_KEYS}
@@ -92,14 +87,14 @@ def update_draft(session, edition: Edition, *, by, level: str, update_type: str,
 
 def _check_publishable(edition: Edition, by) -> None:
     if not policy.can_publish_advice(by, edition):
-        raise AdvisoryError(_("A supervisor other than the author of the draft must publish it."))
+        raise Refused(_("A supervisor other than the author of the draft must publish it."))
     if edition.status not in (EditionStatus.DRAFT, EditionStatus.SCHEDULED):
-        raise AdvisoryError(_("This edition has already been published."))
+        raise Refused(_("This edition has already been published."))
     if not edition.text(True, "summary") or not edition.text(False, "summary"):
-        raise AdvisoryError(_("Write the summary in both languages before publishing."), field="summary_zh")
+        raise Refused(_("Write the summary in both languages before publishing."), field="summary_zh")
     if edition.update_type is UpdateType.MAJOR and not (edition.change_note_zh and edition.change_note_en):
-        raise AdvisoryError(_("A major update needs a public change note in both languages."),
-                            field="change_note_zh")
+        raise Refused(_("A major update needs a public change note in both languages."),
+                      field="change_note_zh")
 
 
 def publish(session, edition: Edition, *, by, comment: str = "", now: datetime | None = None) -> Edition:
@@ -143,7 +138,7 @@ def schedule(session, edition: Edition, *, by, when: datetime, comment: str = ""
              now: datetime | None = None) -> Edition:
     _check_publishable(edition, by)
     if when <= (now or utcnow()):
-        raise AdvisoryError(_("Choose a time in the future."), field="when")
+        raise Refused(_("Choose a time in the future."), field="when")
     edition.status, edition.scheduled_for = EditionStatus.SCHEDULED, when
     session.flush()
     log(session, edition.country_code, "scheduled", by=by, edition=edition, comment=comment)
@@ -152,7 +147,7 @@ def schedule(session, edition: Edition, *, by, when: datetime, comment: str = ""
 
 def unschedule(session, edition: Edition, *, by) -> Edition:
     if edition.status is not EditionStatus.SCHEDULED or not policy.can_publish_advice(by, edition):
-        raise AdvisoryError(_("This edition is not waiting to be published."))
+        raise Refused(_("This edition is not waiting to be published."))
     edition.status, edition.scheduled_for = EditionStatus.DRAFT, None
     session.flush()
     log(session, edition.country_code, "unscheduled", by=by, edition=edition)
@@ -176,7 +171,7 @@ def mark_reviewed(session, country_code: str, *, by, comment: str = "", now: dat
     """'Reviewed, still correct': the review date moves; the advice and its public date do not."""
     edition = current_edition(session, country_code)
     if edition is None:
-        raise AdvisoryError(_("There is no published advice to review."))
+        raise Refused(_("There is no published advice to review."))
     edition.reviewed_at = now or utcnow()
     session.flush()
     log(session, country_code, "reviewed", by=by, edition=edition, comment=comment)
@@ -185,7 +180,9 @@ def mark_reviewed(session, country_code: str, *, by, comment: str = "", now: dat
 
 
 def review_due_at(edition: Edition) -> datetime:
-    return edition.reviewed_at + timedelta(days=30 * edition.highest_level.review_months)
+    """When a published edition is next due for review (it is reviewed at publication, then again)."""
+    reviewed = edition.reviewed_at or edition.published_at or utcnow()
+    return reviewed + timedelta(days=30 * edition.highest_level.review_months)
 
 
 def overdue_reviews(editions: dict[str, Edition], now: datetime | None = None) -> list[Edition]:
@@ -221,9 +218,9 @@ def diff(old: Edition | None, new: Edition) -> list[tuple[str, list[str]]]:
 
 def create_banner(session, *, by, message_zh: str, message_en: str, starts_at: datetime, ends_at: datetime) -> Banner:
     if ends_at <= starts_at:
-        raise AdvisoryError(_("The banner must end after it starts."), field="ends_at")
+        raise Refused(_("The banner must end after it starts."), field="ends_at")
     if not message_zh.strip() or not message_en.strip():
-        raise AdvisoryError(_("Write the banner in both languages."), field="message_zh")
+        raise Refused(_("Write the banner in both languages."), field="message_zh")
     banner = Banner(message_zh=message_zh.strip(), message_en=message_en.strip(), starts_at=starts_at,
                     ends_at=ends_at, created_by_id=by.id)
     session.add(banner)

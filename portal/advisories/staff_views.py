@@ -12,12 +12,13 @@ from portal.advisories.forms import BannerForm, EditionForm, PublishForm, Review
 from portal.advisories.levels import SECTIONS
 from portal.advisories.models import Alert, Edition, EditionStatus
 from portal.core import policy
-from portal.core.db import commit_request, utcnow
 from portal.core.i18n import TAIPEI, _
+from portal.core.refusal import Refused
 from portal.core.roles import Role
-from portal.core.web import attach_error
+from portal.core.web import refuse
+from portal.core.workdays import taipei_today
 from portal.extensions import db
-from portal.missions.models import Country
+from portal.missions.service import country_by_code
 
 bp = Blueprint("advisory_staff", __name__, url_prefix="/staff/advisories")
 
@@ -49,11 +50,11 @@ def overview():
 @bp.route("/<code>")
 @policy.staff_only()
 def country(code):
-    country = db.session.get(Country, code.upper())
+    country = country_by_code(db.session, code)
     if country is None:
         abort(404)
     current = queries.current_edition(db.session, country.code)
-    today = utcnow().astimezone(TAIPEI).date()
+    today = taipei_today()
     travellers = {"": queries.travellers_in(db.session, country.code, on=today)}
     for region in current.regions if current else []:
         travellers[region.name_en] = queries.travellers_in(db.session, country.code, on=today, region=region.name_en)
@@ -68,9 +69,8 @@ def country(code):
 def start_draft(code):
     try:
         draft = service.start_draft(db.session, code.upper(), by=current_user)
-    except service.AdvisoryError:
+    except Refused:
         abort(404)
-    commit_request()
     return redirect(url_for("advisory_staff.edit_edition", edition_id=draft.id), code=303)
 
 
@@ -81,10 +81,9 @@ def review(code):
     if form.validate_on_submit():
         try:
             service.mark_reviewed(db.session, code.upper(), by=current_user, comment=form.comment.data)
-        except service.AdvisoryError as error:
-            flash(error.message, "error")
+        except Refused as error:
+            refuse(error)
         else:
-            commit_request()
             flash(_("Marked as reviewed and still correct."), "success")
     return redirect(url_for("advisory_staff.country", code=code.upper()), code=303)
 
@@ -99,7 +98,7 @@ def _parse_regions(text: str) -> list[tuple[str, str, str]]:
     for line in (text or "").splitlines():
         if line.strip():
             parts = [p.strip() for p in line.split("|")]
-            regions.append(tuple(parts) if len(parts) == 3 else ("", "", ""))
+            regions.append((parts[0], parts[1], parts[2]) if len(parts) == 3 else ("", "", ""))
     return regions
 
 
@@ -125,10 +124,9 @@ def edit_edition(edition_id):
                                  texts=_form_texts(form), change_note_zh=form.change_note_zh.data or "",
                                  change_note_en=form.change_note_en.data or "",
                                  regions=_parse_regions(form.regions.data), comment=form.comment.data or "")
-        except service.AdvisoryError as error:
-            attach_error(form, error)
+        except Refused as error:
+            refuse(error, form)
         else:
-            commit_request()
             flash(_("Draft saved."), "success")
             return redirect(url_for("advisory_staff.show_edition", edition_id=edition.id), code=303)
     return render_template("advisories/staff/edit.html", form=form, edition=edition, sections=SECTIONS)
@@ -158,10 +156,9 @@ def publish(edition_id):
             else:
                 service.publish(db.session, edition, by=current_user, comment=form.comment.data or "")
                 message = _("Published. Subscribers will be told of a major update.")
-        except service.AdvisoryError as error:
-            flash(error.message, "error")
+        except Refused as error:
+            refuse(error)
         else:
-            commit_request()
             flash(message, "success")
     return redirect(url_for("advisory_staff.show_edition", edition_id=edition.id), code=303)
 
@@ -172,10 +169,9 @@ def unschedule(edition_id):
     edition = _edition_or_404(edition_id)
     try:
         service.unschedule(db.session, edition, by=current_user)
-    except service.AdvisoryError as error:
-        flash(error.message, "error")
+    except Refused as error:
+        refuse(error)
     else:
-        commit_request()
         flash(_("No longer scheduled; it is a draft again."), "success")
     return redirect(url_for("advisory_staff.show_edition", edition_id=edition.id), code=303)
 
@@ -189,10 +185,9 @@ def create_banner():
             service.create_banner(db.session, by=current_user, message_zh=form.message_zh.data or "",
                                   message_en=form.message_en.data or "", starts_at=_taipei(form.starts_at.data),
                                   ends_at=_taipei(form.ends_at.data))
-        except service.AdvisoryError as error:
-            flash(error.message, "error")
+        except Refused as error:
+            refuse(error)
         else:
-            commit_request()
             flash(_("The banner is scheduled."), "success")
     else:
         for errors in form.errors.values():

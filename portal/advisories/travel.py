@@ -12,15 +12,11 @@ from portal.advisories.queries import current_edition
 from portal.core.db import utcnow
 from portal.core.i18n import _
 from portal.core.outbox import queue_email
-from portal.missions.models import Country
+from portal.core.refusal import Refused
+from portal.core.workdays import taipei_today
+from portal.missions.service import country_by_code
 
 MAX_TRIP_DAYS = 366
-
-
-class TravelError(Exception):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
 
 
 def retention_days() -> int:
@@ -28,21 +24,21 @@ def retention_days() -> int:
 
 
 def _check(session, *, country_code: str, regions: list[str], starts_on: date, ends_on: date, today: date) -> None:
-    if session.get(Country, country_code) is None or country_code == "TW":
-        raise TravelError(_("Choose the country you are going to from the list."), field="country_code")
+    if country_by_code(session, country_code) is None or country_code == "TW":
+        raise Refused(_("Choose the country you are going to from the list."), field="country_code")
     if ends_on < starts_on:
-        raise TravelError(_("The trip must end on or after the day it starts."), field="ends_on")
+        raise Refused(_("The trip must end on or after the day it starts."), field="ends_on")
     if ends_on < today:
-        raise TravelError(_("The trip has already ended. Register a trip that is under way or still to come."),
-                          field="ends_on")
+        raise Refused(_("The trip has already ended. Register a trip that is under way or still to come."),
+                      field="ends_on")
     if (ends_on - starts_on).days > MAX_TRIP_DAYS:
-        raise TravelError(_("A registration covers at most one year. Register a longer stay again later."),
-                          field="ends_on")
+        raise Refused(_("A registration covers at most one year. Register a longer stay again later."),
+                      field="ends_on")
     if regions:
         edition = current_edition(session, country_code)
         known = {r.name_en for r in edition.regions} if edition else set()
         if not set(regions) <= known:
-            raise TravelError(_("Choose regions from the list for that country."), field="regions")
+            raise Refused(_("Choose regions from the list for that country."), field="regions")
 
 
 def register_trip(session, *, user, email: str, locale: str, country_code: str, regions: list[str],
@@ -50,7 +46,7 @@ def register_trip(session, *, user, email: str, locale: str, country_code: str, 
                   contact_phone: str, today: date | None = None) -> TravelRegistration:
     """Signed-in citizens' trips count at once; others confirm their email first."""
     _check(session, country_code=country_code, regions=regions, starts_on=starts_on, ends_on=ends_on,
-           today=today or utcnow().date())
+           today=today or taipei_today())
     trip = TravelRegistration(token=secrets.token_urlsafe(32), user_id=user.id if user else None,
                               email=(user.email if user else email).strip().lower(), locale=locale,
                               country_code=country_code, regions=regions, starts_on=starts_on, ends_on=ends_on,
@@ -67,7 +63,7 @@ def update_trip(session, trip: TravelRegistration, *, regions: list[str], starts
                 phone_abroad: str, email_abroad: str, contact_name: str, contact_phone: str,
                 today: date | None = None) -> TravelRegistration:
     _check(session, country_code=trip.country_code, regions=regions, starts_on=starts_on, ends_on=ends_on,
-           today=today or utcnow().date())
+           today=today or taipei_today())
     trip.regions, trip.starts_on, trip.ends_on = regions, starts_on, ends_on
     trip.phone_abroad, trip.email_abroad = phone_abroad, email_abroad or ""
     trip.contact_name, trip.contact_phone = contact_name, contact_phone
@@ -101,6 +97,6 @@ def trips_of(session, user) -> list[TravelRegistration]:
 
 def erase_expired(session, today: date | None = None) -> int:
     """Delete registrations whose trip ended more than the retention period ago, and cancelled ones."""
-    cutoff = (today or utcnow().date()) - timedelta(days=retention_days())
+    cutoff = (today or taipei_today()) - timedelta(days=retention_days())
     return session.execute(sa.delete(TravelRegistration).where(
         sa.or_(TravelRegistration.ends_on < cutoff, TravelRegistration.cancelled_at.is_not(None)))).rowcount

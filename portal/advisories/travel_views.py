@@ -6,10 +6,10 @@ from flask_login import current_user
 from portal.advisories import queries, travel
 from portal.advisories.forms import TripForm
 from portal.core import policy
-from portal.core.db import commit_request
 from portal.core.forms import choices
 from portal.core.i18n import _, get_locale, is_chinese
-from portal.core.web import attach_error
+from portal.core.refusal import Refused
+from portal.core.web import refuse
 from portal.extensions import db, limiter
 
 bp = Blueprint("travel", __name__, url_prefix="/travel-registration")
@@ -35,21 +35,21 @@ def _trip_fields(form: TripForm) -> dict:
 def register():
     form = TripForm(country_code=request.args.get("country", ""))
     _fill_choices(form, form.country_code.data)
-    signed_in = current_user.is_authenticated and not current_user.is_staff
+    citizen = policy.citizen_or_none(current_user)
+    signed_in = citizen is not None
     if form.validate_on_submit():
         if not signed_in and not form.email.data:
             form.email.errors.append(_("Enter your email address."))
         else:
             try:
-                trip = travel.register_trip(db.session, user=current_user if signed_in else None,
+                trip = travel.register_trip(db.session, user=citizen,
                                             email=form.email.data or "", locale=str(get_locale()),
                                             country_code=form.country_code.data, **_trip_fields(form))
-            except travel.TravelError as error:
-                attach_error(form, error)
+            except Refused as error:
+                refuse(error, form)
             else:
-                commit_request()
                 return render_template("advisories/trip_registered.html", trip=trip, signed_in=signed_in)
-    trips = travel.trips_of(db.session, current_user) if signed_in else []
+    trips = travel.trips_of(db.session, citizen) if signed_in else []
     return render_template("advisories/trip_form.html", form=form, signed_in=signed_in, trips=trips,
                            retention=travel.retention_days(), editing=None)
 
@@ -61,7 +61,6 @@ def confirm(token):
     if trip is None:
         again = (url_for("travel.register"), _("Register your trip again"))
         return render_template("accounts/link_invalid.html", again=again), 400
-    commit_request()
     flash(_("Your trip is registered. We will contact you if the situation there changes."), "success")
     return redirect(url_for("travel.edit", token=token))
 
@@ -84,10 +83,9 @@ def edit(token):
     if form.validate_on_submit():
         try:
             travel.update_trip(db.session, trip, **_trip_fields(form))
-        except travel.TravelError as error:
-            attach_error(form, error)
+        except Refused as error:
+            refuse(error, form)
         else:
-            commit_request()
             flash(_("Your trip has been updated."), "success")
             return redirect(url_for("travel.edit", token=token), code=303)
     return render_template("advisories/trip_form.html", form=form, signed_in=trip.user_id is not None,
@@ -99,6 +97,5 @@ def edit(token):
 def cancel(token):
     trip = _trip_or_404(token)
     travel.cancel_trip(db.session, trip)
-    commit_request()
     flash(_("Your trip registration is cancelled and will be erased."), "success")
     return redirect(url_for("travel.register"), code=303)

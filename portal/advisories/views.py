@@ -10,19 +10,19 @@ from portal.advisories.levels import LEVEL_ORDER, SECTION_TITLES, SECTIONS, Indi
 from portal.advisories.public_cache import public_response
 from portal.advisories.regions import ALTERNATIVE_NAMES, COUNTRY_REGION, REGION_CHOICES
 from portal.core import policy
-from portal.core.db import commit_request
 from portal.core.forms import choices
 from portal.core.i18n import _, get_locale, is_chinese
-from portal.core.web import attach_error
+from portal.core.refusal import Refused
+from portal.core.web import refuse
 from portal.extensions import csrf, db
 from portal.missions.models import Country
-from portal.missions.service import covering_mission
+from portal.missions.service import country_by_code, covering_mission
 
 bp = Blueprint("advisories", __name__, url_prefix="/advisories")
 
 
 def _country_or_404(code: str) -> Country:
-    country = db.session.get(Country, code.upper()) if len(code) == 2 and code.isalpha() else None
+    country = country_by_code(db.session, code)
     if country is None or country.code == "TW":
         abort(404)
     return country
@@ -133,10 +133,9 @@ def subscribe():
         try:
             alerts.subscribe(db.session, email=form.email.data, country_code=form.country_code.data or None,
                              locale=str(get_locale()))
-        except alerts.SubscriptionError as error:
-            attach_error(form, error)
+        except Refused as error:
+            refuse(error, form)
         else:
-            commit_request()
             return render_template("advisories/subscribe_sent.html", email=form.email.data)
     return render_template("advisories/subscribe.html", form=form)
 
@@ -148,7 +147,6 @@ def confirm_subscription(token):
     if subscription is None:
         again = (url_for("advisories.subscribe"), _("Subscribe again"))
         return render_template("accounts/link_invalid.html", again=again), 400
-    commit_request()
     flash(_("You will now get an email when the advice changes."), "success")
     target = subscription.country_code
     return redirect(url_for("advisories.country", code=target) if target else url_for("advisories.index"))
@@ -163,7 +161,6 @@ def unsubscribe(token):
         subscription = alerts.unsubscribe(db.session, token, reason=form.reason.data or "")
         if subscription is None:
             abort(404)
-        commit_request()
         return render_template("advisories/unsubscribed.html")
     if alerts.find_subscription(db.session, token) is None:
         abort(404)

@@ -11,6 +11,7 @@ from portal.api.openapi import document
 from portal.core import policy
 from portal.extensions import db
 from portal.missions.models import Country
+from portal.missions.service import country_by_code
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -39,7 +40,7 @@ def _json(data) -> str:
 
 
 def _country_and_edition(code: str):
-    country = db.session.get(Country, code.upper()) if len(code) == 2 and code.isalpha() else None
+    country = country_by_code(db.session, code)
     edition = queries.current_edition(db.session, country.code) if country else None
     return country, edition
 

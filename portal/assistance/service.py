@@ -8,26 +8,20 @@ from portal.core.cases.models import Case, CaseEvent
 from portal.core.cases.service import open_case
 from portal.core.i18n import _
 from portal.core.outbox import queue_email
-from portal.missions.models import Country
-from portal.missions.service import covering_mission, fallback_mission
+from portal.core.refusal import Refused
+from portal.missions.service import country_by_code, covering_mission, fallback_mission
 
 MAX_DETAILS = 3000
-
-
-class AssistanceError(Exception):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
 
 
 def request_assistance(session, *, applicant, situation: str, country_code: str, location: str, name: str,
                        phone: str, email: str, details: str, locale: str, submission_token: str | None):
     """Open an emergency case at the mission covering the country, above everything in the queue."""
     if situation not in {s.value for s in Situation}:
-        raise AssistanceError(_("Choose what has happened."), field="situation")
-    country = session.get(Country, country_code)
+        raise Refused(_("Choose what has happened."), field="situation")
+    country = country_by_code(session, country_code)
     if country is None or country.code == "TW":
-        raise AssistanceError(_("Choose the country you are in from the list."), field="country_code")
+        raise Refused(_("Choose the country you are in from the list."), field="country_code")
     mission = covering_mission(session, country.code) or fallback_mission(session)
     case, created = open_case(session, kind=ASSISTANCE, mission_id=mission.id, applicant=applicant,
                               summary=f"{country.code} · {location}"[:200], idempotency_key=submission_token,

@@ -6,21 +6,22 @@ from flask_login import current_user
 from portal.assistance import service
 from portal.assistance.forms import AssistanceForm
 from portal.assistance.models import Situation
+from portal.assistance.workflow import ASSISTANCE
 from portal.core import policy
-from portal.core.db import commit_request
+from portal.core.cases.service import case_by_reference
 from portal.core.forms import choices
 from portal.core.i18n import _, get_locale, is_chinese
-from portal.core.web import attach_error
+from portal.core.refusal import Refused
+from portal.core.web import refuse
 from portal.extensions import db, limiter
-from portal.missions.models import Country
-from portal.missions.service import covering_mission, list_countries
+from portal.missions.service import country_by_code, covering_mission, list_countries
 
 bp = Blueprint("assistance", __name__, url_prefix="/assistance")
 
 
 def _chosen_country():
     code = request.values.get("country", "") or request.values.get("country_code", "")
-    return db.session.get(Country, code) if len(code) == 2 else None
+    return country_by_code(db.session, code)
 
 
 @bp.route("")
@@ -45,17 +46,16 @@ def report(situation):
     form.country_code.choices = choices([("", _("Choose a country"))] + [
         (c.code, c.name(chinese)) for c in list_countries(db.session, chinese=chinese)])
     if form.validate_on_submit():
-        applicant = current_user if current_user.is_authenticated and not current_user.is_staff else None
+        applicant = policy.citizen_or_none(current_user)
         try:
             case, _created = service.request_assistance(
                 db.session, applicant=applicant, situation=situation, country_code=form.country_code.data,
                 location=form.location.data, name=form.name.data, phone=form.phone.data,
                 email=form.email.data or "", details=form.details.data, locale=str(get_locale()),
                 submission_token=form.submission_token.data)
-        except service.AssistanceError as error:
-            attach_error(form, error)
+        except Refused as error:
+            refuse(error, form)
         else:
-            commit_request()
             return redirect(url_for("assistance.sent", reference=case.reference), code=303)
     country = _chosen_country()
     return render_template("assistance/report.html", form=form, situation=Situation(situation),
@@ -66,10 +66,7 @@ def report(situation):
 @policy.public
 def sent(reference):
     """The confirmation shows only the reference and the phones, never the details sent."""
-    from portal.core.refs import normalise_reference
-    from portal.staff.queries import find_case
-
-    case = find_case(db.session, normalise_reference(reference))
-    if case is None or case.kind != "assistance":
+    case = case_by_reference(db.session, reference, kind=ASSISTANCE)
+    if case is None:
         abort(404)
     return render_template("assistance/sent.html", case=case, mission=case.mission)

@@ -16,7 +16,8 @@ ASSISTANCE_WORKFLOW = Workflow(
     sla_working_days=1,
     statuses=(
         Status("reported", lazy_pgettext("status", "Reported")),
-        Status("contacted", lazy_pgettext("status", "We have contacted you")),
+        Status("contacted", lazy_pgettext("status", "We have contacted you"),
+               staff_title=lazy_pgettext("staff status", "Contacted")),
         Status("assisting", lazy_pgettext("status", "Assisting")),
         Status("closed", lazy_pgettext("status", "Closed"), is_closed=True),
     ),

@@ -152,5 +152,5 @@ def install_log_redaction() -> None:
             record.msg, record.args = cleaned, None
         return record
 
-    make_record.redacts_identifiers = True
+    make_record.redacts_identifiers = True  # type: ignore[attr-defined]  # marks the factory as installed
     logging.setLogRecordFactory(make_record)

@@ -1,16 +1,17 @@
-"""Model base, time helpers and the transaction boundary.
+"""Model base, time helpers, and the units of work outside a request.
 
-Services add and flush; the request (or CLI command, or worker job) commits once through
-commit_request() or unit_of_work(), so outbox rows are saved with the change they announce.
+Services add and flush; a request is committed once by its boundary (portal.core.boundary), a CLI
+command or worker step by unit_of_work(), so outbox rows are saved with the change they announce.
 """
 
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -20,6 +21,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+#: the session a service is given: the request's (Flask-SQLAlchemy's scoped one) or a command's own
+DbSession = Session | scoped_session[Any]
 
 
 class Base(DeclarativeBase):
@@ -74,21 +79,29 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
-def commit_request() -> None:
-    """Commit the request's unit of work: the one commit a write view makes."""
-    from portal.extensions import db
+@contextmanager
+def unit_of_work(session=None):
+    """For CLI commands and worker steps: commit on success, roll back on any error."""
+    if session is None:
+        from portal.extensions import db
 
-    db.session.commit()
+        session = db.session
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
 
 
 @contextmanager
-def unit_of_work():
-    """For CLI commands and worker jobs: commit on success, roll back on any error."""
+def separate_transaction():
+    """A short transaction of its own, on its own connection, committed at once: for a record that
+    must be kept even when the request around it is refused and rolled back (a failed sign-in is
+    counted; a session's last-seen time moves on)."""
+    from sqlalchemy.orm import Session
+
     from portal.extensions import db
 
-    try:
-        yield db.session
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+    with Session(db.engine, expire_on_commit=False) as session, session.begin():
+        yield session

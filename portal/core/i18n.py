@@ -87,7 +87,7 @@ def select_locale() -> str:
 
 def negotiate_locale(chosen: str | None, accept_languages, languages, default: str) -> str:
     """For someone not signed in: the remembered choice, else the browser's preference, else Chinese."""
-    if chosen in languages:
+    if chosen is not None and chosen in languages:
         return chosen
     best = accept_languages.best_match(["zh-TW", "zh-Hant", "zh", "en"])
     if best and best.startswith("en"):

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.core.db import Base, UTCDateTime, utcnow
+from portal.core.db import Base, UTCDateTime, unit_of_work, utcnow
 
 MAX_ATTEMPTS = 5
 _HANDLERS: dict = {}
@@ -51,23 +51,22 @@ def run_due_jobs(session, *, limit: int = 20) -> int:
     done = 0
     for job_id in session.scalars(sa.select(Job.id).where(Job.status == "queued", Job.run_after <= utcnow())
                                   .order_by(Job.id).limit(limit)).all():
-        taken = session.execute(
-            sa.update(Job).where(Job.id == job_id, Job.status == "queued", Job.run_after <= utcnow())
-            .values(run_after=utcnow() + timedelta(minutes=10), attempts=Job.attempts + 1)).rowcount
-        session.commit()
+        with unit_of_work(session):
+            taken = session.execute(
+                sa.update(Job).where(Job.id == job_id, Job.status == "queued", Job.run_after <= utcnow())
+                .values(run_after=utcnow() + timedelta(minutes=10), attempts=Job.attempts + 1)).rowcount
         if not taken:
             continue
-        job = session.get(Job, job_id)
         try:
-            _HANDLERS[job.kind](session, **job.payload)
-            job.status = "done"
-            session.commit()
+            with unit_of_work(session):
+                job = session.get(Job, job_id)
+                _HANDLERS[job.kind](session, **job.payload)
+                job.status = "done"
             done += 1
         except Exception as error:  # a job must never stop the worker; it is retried
-            session.rollback()
-            job = session.get(Job, job_id)
-            job.last_error = f"{type(error).__name__}: {error}"[:300]
-            job.status = "failed" if job.attempts >= MAX_ATTEMPTS else "queued"
-            job.run_after = utcnow() + timedelta(minutes=2 ** job.attempts)
-            session.commit()
+            with unit_of_work(session):
+                job = session.get(Job, job_id)
+                job.last_error = f"{type(error).__name__}: {error}"[:300]
+                job.status = "failed" if job.attempts >= MAX_ATTEMPTS else "queued"
+                job.run_after = utcnow() + timedelta(minutes=2 ** job.attempts)
     return done

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, render_template
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.core.db import Base, UTCDateTime, utcnow
+from portal.core.db import Base, UTCDateTime, unit_of_work, utcnow
 from portal.core.i18n import force_locale
 
 MAX_ATTEMPTS = 8
@@ -95,28 +95,28 @@ def deliver_pending(session, *, limit: int = 100) -> tuple[int, int]:
     for message_id in due:
         # Take the message with a conditional update so two workers never send it twice.
         lease = utcnow() + timedelta(minutes=5)
-        taken = session.execute(
-            sa.update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == "queued",
-                   OutboxMessage.next_attempt_at <= now)
-            .values(next_attempt_at=lease, attempts=OutboxMessage.attempts + 1)
-        ).rowcount
-        session.commit()
+        with unit_of_work(session):
+            taken = session.execute(
+                sa.update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, OutboxMessage.status == "queued",
+                       OutboxMessage.next_attempt_at <= now)
+                .values(next_attempt_at=lease, attempts=OutboxMessage.attempts + 1)
+            ).rowcount
         if not taken:
             continue
-        message = session.get(OutboxMessage, message_id)
-        try:
-            _send(message, config)
-        except (OSError, smtplib.SMTPException) as error:
-            failed += 1
-            message.last_error = str(error)[:300]
-            if message.attempts >= MAX_ATTEMPTS:
-                message.status = "failed"
+        with unit_of_work(session):
+            message = session.get(OutboxMessage, message_id)
+            try:
+                _send(message, config)
+            except (OSError, smtplib.SMTPException) as error:
+                failed += 1
+                message.last_error = str(error)[:300]
+                if message.attempts >= MAX_ATTEMPTS:
+                    message.status = "failed"
+                else:
+                    message.next_attempt_at = utcnow() + timedelta(minutes=2 ** message.attempts)
             else:
-                message.next_attempt_at = utcnow() + timedelta(minutes=2 ** message.attempts)
-        else:
-            sent += 1
-            message.status = "sent"
-            message.sent_at = utcnow()
-        session.commit()
+                sent += 1
+                message.status = "sent"
+                message.sent_at = utcnow()
     return sent, failed

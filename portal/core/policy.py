@@ -5,6 +5,7 @@ Objects that belong to someone else answer 404, so their existence does not leak
 """
 
 from functools import wraps
+from typing import Protocol
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
@@ -66,6 +67,31 @@ def staff_only(minimum: Role = Role.STAFF):
     return decorator
 
 
+# --- who acts ----------------------------------------------------------------------------------
+
+class Actor(Protocol):
+    """Whoever acts on a case: a signed-in user, the holder of a link we emailed, or the portal itself."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    @property
+    def is_staff(self) -> bool: ...
+
+
+class Person(Actor, Protocol):
+    """An actor with an account the portal writes to: the applicant of a case."""
+
+    @property
+    def email(self) -> str: ...
+
+    @property
+    def locale(self) -> str: ...
+
+
 # --- who may act without an account ---------------------------------------------------------
 
 class LinkHolder:
@@ -89,6 +115,12 @@ class SystemActor:
 
 
 SYSTEM_ACTOR = SystemActor()
+
+
+def citizen_or_none(user):
+    """The signed-in citizen acting, or None for anyone without an account (and for staff, who act on
+    citizens' forms only as a member of the public would: by email)."""
+    return user if user.is_authenticated and not user.is_staff else None
 
 
 # --- rules on objects -------------------------------------------------------------------------

@@ -9,4 +9,4 @@ _DIGITS = re.compile(r"[0-9]+")
 
 def is_digits(text: str | None) -> bool:
     """True for a non-empty run of 0-9 and nothing else."""
-    return bool(text) and _DIGITS.fullmatch(text) is not None
+    return text is not None and _DIGITS.fullmatch(text) is not None

@@ -21,15 +21,12 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from portal.core.db import Base, UTCDateTime, utcnow
 from portal.core.i18n import _
+from portal.core.refusal import Refused
 
 MEGABYTE = 1024 * 1024
 CONTENT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
 # Decoding more pixels than a 60-megapixel photo is refused before it can exhaust memory.
 MAX_IMAGE_PIXELS = 60_000_000
-
-
-class UploadError(Exception):
-    """A refused file; the message says why, in the reader's language."""
 
 
 class Upload(Base):
@@ -76,37 +73,37 @@ def _decode_image(data: bytes, kind: str) -> tuple[int, int]:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 if image.format.lower() != kind or image.width * image.height > MAX_IMAGE_PIXELS:
-                    raise UploadError(_("The image could not be read. Upload a JPEG or PNG photo."))
+                    raise Refused(_("The image could not be read. Upload a JPEG or PNG photo."))
                 image.load()
                 return image.width, image.height
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
             Image.DecompressionBombWarning) as error:
-        raise UploadError(_("The image could not be read. Upload a JPEG or PNG photo.")) from error
+        raise Refused(_("The image could not be read. Upload a JPEG or PNG photo.")) from error
 
 
 def _check_pdf(data: bytes) -> None:
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if len(reader.pages) < 1:
-            raise UploadError(_("The PDF has no pages."))
+            raise Refused(_("The PDF has no pages."))
     except (PdfReadError, ValueError, KeyError, TypeError) as error:
-        raise UploadError(_("The PDF could not be read. Save it again as a PDF and upload it.")) from error
+        raise Refused(_("The PDF could not be read. Save it again as a PDF and upload it.")) from error
 
 
 def check_file(file_storage, *, allowed: tuple[str, ...], max_megabytes: int) -> CheckedFile:
-    """Read and check one uploaded file. Raises UploadError with a reason to show."""
+    """Read and check one uploaded file. Raises Refused with a reason to show."""
     if file_storage is None or not file_storage.filename:
-        raise UploadError(_("Choose a file to upload."))
+        raise Refused(_("Choose a file to upload."))
     limit = max_megabytes * MEGABYTE
     data = file_storage.stream.read(limit + 1)
     if len(data) > limit:
-        raise UploadError(_("The file must be smaller than %(size)d MB.", size=max_megabytes))
+        raise Refused(_("The file must be smaller than %(size)d MB.", size=max_megabytes))
     if not data:
-        raise UploadError(_("The file is empty."))
+        raise Refused(_("The file is empty."))
     kind = sniff(data)
     if kind not in allowed:
         names = ", ".join(k.upper() for k in allowed)
-        raise UploadError(_("The file must be a %(types)s file.", types=names))
+        raise Refused(_("The file must be a %(types)s file.", types=names))
     width = height = None
     if kind == "pdf":
         _check_pdf(data)

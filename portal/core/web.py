@@ -1,8 +1,10 @@
-"""Small helpers for views: safe redirects, client address, form errors from services."""
+"""Small helpers for views: safe redirects, client address, refusals from services."""
 
 from urllib.parse import urlsplit
 
-from flask import current_app, redirect, request, url_for
+from flask import current_app, flash, g, redirect, request, url_for
+
+from portal.core.refusal import Refused
 
 
 def safe_next(default_endpoint: str = "public.home") -> str:
@@ -23,9 +25,18 @@ def client_address() -> str | None:
     return request.remote_addr
 
 
-def attach_error(form, error) -> None:
-    """Show a service's refusal on the field it concerns, or at the top of the form."""
-    field = getattr(form, error.field, None) if getattr(error, "field", None) else None
+def refuse(error: Refused, form=None) -> None:
+    """Show a service's refusal: on the form field it concerns, or at the top of the form (both reach
+    its error summary), or as a message on the next page when the view has no form to show again.
+    Whatever the request wrote is rolled back now, and the boundary commits nothing after it."""
+    from portal.extensions import db
+
+    db.session.rollback()
+    g.refused = True
+    if form is None:
+        flash(error.message, "error")
+        return
+    field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = [*field.errors, error.message]
     else:

@@ -9,6 +9,13 @@ import holidays
 TAIPEI = ZoneInfo("Asia/Taipei")
 
 
+def taipei_today(now: datetime | None = None) -> date:
+    """The date in Taipei: the ministry's day, for caps, ages, "not in the future" and the logs."""
+    from portal.core.db import utcnow
+
+    return (now or utcnow()).astimezone(TAIPEI).date()
+
+
 @lru_cache(maxsize=32)
 def _holidays(year: int):
     return holidays.country_holidays("TW", years=year)

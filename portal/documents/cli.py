@@ -54,3 +54,6 @@ def public_key_command():
     """Print the public key that checks sticker signatures (PEM)."""
     click.echo(signing.public_key_pem(signing.private_key(current_app.config)), nl=False)
 
+
+#: what `flask --app wsgi` gains from this domain
+commands = (documents,)

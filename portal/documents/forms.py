@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.core.forms import BaseForm, IdempotentForm, choices, strip_text
 from portal.core.i18n import _, _l
+from portal.core.workdays import taipei_today
 from portal.documents.models import Delivery, DocumentType
 from portal.documents.service import MAX_COPIES, MAX_DOCUMENTS
 
@@ -63,7 +64,7 @@ class DocumentForm(Form):
             issued = date.fromisoformat(field.data or "")
         except ValueError:
             raise ValidationError(_("Enter the date of issue as year-month-day, for example 2024-06-30.")) from None
-        if issued > date.today() or issued.year < 1900:
+        if issued > taipei_today() or issued.year < 1900:
             raise ValidationError(_("The date of issue must be a real date in the past."))
 
     def validate_copies(self, field):

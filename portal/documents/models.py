@@ -10,51 +10,26 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.core.cases.models import Case
 from portal.core.db import Base, UTCDateTime, str_enum, utcnow
 from portal.core.i18n import lazy_pgettext
+from portal.core.titled import TitledEnum
 from portal.core.uploads import Upload
 from portal.documents.codes import format_code
 from portal.missions.models import Country, Mission
 
 
-class DocumentType(StrEnum):
-    DIPLOMA = "diploma"
-    TRANSCRIPT = "transcript"
-    BIRTH = "birth_certificate"
-    MARRIAGE = "marriage_certificate"
-    DEATH = "death_certificate"
-    POWER_OF_ATTORNEY = "power_of_attorney"
-    COMPANY = "company_document"
-    OTHER = "other"
-
-    @property
-    def title(self):
-        return DOCUMENT_TYPE_TITLES[self]
+class DocumentType(TitledEnum):
+    DIPLOMA = "diploma", lazy_pgettext("document type", "Diploma")
+    TRANSCRIPT = "transcript", lazy_pgettext("document type", "Academic transcript")
+    BIRTH = "birth_certificate", lazy_pgettext("document type", "Birth certificate")
+    MARRIAGE = "marriage_certificate", lazy_pgettext("document type", "Marriage certificate")
+    DEATH = "death_certificate", lazy_pgettext("document type", "Death certificate")
+    POWER_OF_ATTORNEY = "power_of_attorney", lazy_pgettext("document type", "Power of attorney")
+    COMPANY = "company_document", lazy_pgettext("document type", "Company document")
+    OTHER = "other", lazy_pgettext("document type", "Other document")
 
 
-DOCUMENT_TYPE_TITLES = {
-    DocumentType.DIPLOMA: lazy_pgettext("document type", "Diploma"),
-    DocumentType.TRANSCRIPT: lazy_pgettext("document type", "Academic transcript"),
-    DocumentType.BIRTH: lazy_pgettext("document type", "Birth certificate"),
-    DocumentType.MARRIAGE: lazy_pgettext("document type", "Marriage certificate"),
-    DocumentType.DEATH: lazy_pgettext("document type", "Death certificate"),
-    DocumentType.POWER_OF_ATTORNEY: lazy_pgettext("document type", "Power of attorney"),
-    DocumentType.COMPANY: lazy_pgettext("document type", "Company document"),
-    DocumentType.OTHER: lazy_pgettext("document type", "Other document"),
-}
-
-
-class Delivery(StrEnum):
-    PICKUP = "pickup"
-    POST = "post"
-
-    @property
-    def title(self):
-        return DELIVERY_TITLES[self]
-
-
-DELIVERY_TITLES = {
-    Delivery.PICKUP: lazy_pgettext("delivery", "Collect from the mission"),
-    Delivery.POST: lazy_pgettext("delivery", "Return by post"),
-}
+class Delivery(TitledEnum):
+    PICKUP = "pickup", lazy_pgettext("delivery", "Collect from the mission")
+    POST = "post", lazy_pgettext("delivery", "Return by post")
 
 
 class CheckResult(StrEnum):

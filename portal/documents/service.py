@@ -10,14 +10,14 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from portal.core import policy
-from portal.core.cases.models import Case, CaseEvent
-from portal.core.cases.service import CaseError, open_case
+from portal.core.cases.models import Case
+from portal.core.cases.service import open_case, record_event
 from portal.core.cases.workflow import APPLICANT
 from portal.core.db import utcnow
 from portal.core.i18n import _
 from portal.core.outbox import queue_email
-from portal.core.refs import normalise_reference
-from portal.core.uploads import UploadError, check_file, store, strip_image_metadata
+from portal.core.refusal import Refused
+from portal.core.uploads import check_file, store, strip_image_metadata
 from portal.core.workdays import add_working_days
 from portal.documents import signing
 from portal.documents.codes import Parse, new_code, parse_code
@@ -32,7 +32,8 @@ from portal.documents.models import (
     VerificationRecord,
 )
 from portal.documents.workflow import ADD_FILES, DOCUMENT, DOCUMENT_WORKFLOW, EXPRESS_WORKING_DAYS, ISSUE, REVOKE
-from portal.missions.models import Country, Mission
+from portal.missions.models import Mission
+from portal.missions.service import country_by_code
 
 MAX_DOCUMENTS = 10
 MAX_COPIES = 10
@@ -41,14 +42,6 @@ LANGUAGES = ("zh", "en", "ja", "ko", "vi", "th", "id", "ms", "tl", "fr", "de", "
              "other")
 SCAN_KINDS = ("pdf", "jpeg", "png")
 MASK = "○"
-
-
-class DocumentError(Exception):
-    """A refused request; the message is translated and names the field it concerns, if any."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
 
 
 # --- fees ---------------------------------------------------------------------------------------
@@ -87,21 +80,21 @@ def check_scans(file_storages) -> list:
     """Read and check the uploaded scans (content, size, count); photos lose their metadata.
 
     Raises:
-        DocumentError: on the "scans" field, saying which file is refused and why.
+        Refused: on the "scans" field, saying which file is refused and why.
     """
     config = current_app.config
     chosen = [f for f in file_storages or () if f is not None and f.filename]
     if not chosen:
-        raise DocumentError(_("Attach a scan or photo of each document."), field="scans")
+        raise Refused(_("Attach a scan or photo of each document."), field="scans")
     if len(chosen) > config["DOCUMENT_MAX_FILES"]:
-        raise DocumentError(_("Attach at most %(count)d files.", count=config["DOCUMENT_MAX_FILES"]), field="scans")
+        raise Refused(_("Attach at most %(count)d files.", count=config["DOCUMENT_MAX_FILES"]), field="scans")
     checked = []
     for file_storage in chosen:
         try:
             scan = check_file(file_storage, allowed=SCAN_KINDS, max_megabytes=config["DOCUMENT_MAX_FILE_MB"])
-        except UploadError as error:
-            raise DocumentError(_("%(name)s: %(reason)s", name=file_storage.filename[:80], reason=error),
-                                field="scans") from error
+        except Refused as error:
+            raise Refused(_("%(name)s: %(reason)s", name=file_storage.filename[:80], reason=error),
+                          field="scans") from error
         checked.append(scan if scan.kind == "pdf" else strip_image_metadata(scan))
     return checked
 
@@ -109,20 +102,20 @@ def check_scans(file_storages) -> list:
 def _check_choices(session, data: dict) -> None:
     mission_id = str(data["mission_id"] or "")
     if not mission_id.isdigit() or session.get(Mission, int(mission_id)) is None:
-        raise DocumentError(_("Choose the mission from the list."), field="mission_id")
+        raise Refused(_("Choose the mission from the list."), field="mission_id")
     if data["delivery"] not in {d.value for d in Delivery}:
-        raise DocumentError(_("Choose how you want the documents back."), field="delivery")
+        raise Refused(_("Choose how you want the documents back."), field="delivery")
     documents = data["documents"]
     if not 1 <= len(documents) <= MAX_DOCUMENTS:
-        raise DocumentError(_("Add between 1 and %(count)d documents.", count=MAX_DOCUMENTS))
+        raise Refused(_("Add between 1 and %(count)d documents.", count=MAX_DOCUMENTS))
     types = {t.value for t in DocumentType}
     for document in documents:
         if document["document_type"] not in types:
-            raise DocumentError(_("Choose the type of each document from the list."))
-        if session.get(Country, document["issuing_country_code"]) is None:
-            raise DocumentError(_("Choose the country where each document was issued from the list."))
+            raise Refused(_("Choose the type of each document from the list."))
+        if country_by_code(session, document["issuing_country_code"]) is None:
+            raise Refused(_("Choose the country where each document was issued from the list."))
         if document["language"] not in LANGUAGES:
-            raise DocumentError(_("Choose the language of each document from the list."))
+            raise Refused(_("Choose the language of each document from the list."))
 
 
 def _summary(documents: list[dict]) -> str:
@@ -134,7 +127,7 @@ def submit_request(session, *, applicant, data: dict, scans: list, submission_to
     Returns (case, created): a repeated submission token finds the case already made.
 
     Raises:
-        DocumentError: a choice that is not on the lists, or a form sent by someone else.
+        Refused: a choice that is not on the lists, or a form sent by someone else.
     """
     _check_choices(session, data)
     documents = data["documents"]
@@ -142,8 +135,8 @@ def submit_request(session, *, applicant, data: dict, scans: list, submission_to
     try:
         case, created = open_case(session, kind=DOCUMENT, mission_id=int(data["mission_id"]), applicant=applicant,
                                   summary=_summary(documents), idempotency_key=submission_token, notify=False)
-    except CaseError as error:
-        raise DocumentError(str(error)) from error
+    except Refused as error:
+        raise Refused(str(error)) from error
     if not created:
         return case, False
     if express:
@@ -188,10 +181,12 @@ def detail_for(session, case) -> DocumentRequest | None:
             selectinload(DocumentRequest.files).selectinload(DocumentFile.upload)))
 
 
-def case_by_reference(session, reference: str) -> Case | None:
-    """A document case by its reference as a person typed it."""
-    return session.scalar(sa.select(Case).where(Case.reference == normalise_reference(reference),
-                                                Case.kind == DOCUMENT))
+def request_of(session, case) -> DocumentRequest:
+    """The request of a document case, which every one has."""
+    request = detail_for(session, case)
+    if request is None:
+        raise LookupError(f"document case {case.reference} has no request")
+    return request
 
 
 def record_by_code(session, compact: str) -> VerificationRecord | None:
@@ -206,18 +201,16 @@ def add_scans(session, case, *, by, scans: list, now: datetime | None = None) ->
     """The citizen adds scans while the mission waits on them; the history records it.
 
     Raises:
-        DocumentError: not the time for it, or more files than allowed in all.
+        Refused: not the time for it, or more files than allowed in all.
     """
     if not can_add_scans(by, case):
-        raise DocumentError(_("You can add scans only while the mission is waiting for more information."))
-    detail = detail_for(session, case)
+        raise Refused(_("You can add scans only while the mission is waiting for more information."))
+    detail = request_of(session, case)
     limit = current_app.config["DOCUMENT_MAX_FILES"]
     if len(detail.files) + len(scans) > limit:
-        raise DocumentError(_("A request can have at most %(count)d files in all.", count=limit), field="scans")
+        raise Refused(_("A request can have at most %(count)d files in all.", count=limit), field="scans")
     _attach(session, detail, scans)
-    session.add(CaseEvent(case=case, at=now or utcnow(), actor_id=by.id, action=ADD_FILES, from_status=case.status,
-                          to_status=case.status, note=", ".join(scan.name for scan in scans)[:1000]))
-    session.flush()
+    record_event(session, case, ADD_FILES, by=by, note=", ".join(scan.name for scan in scans)[:1000], now=now)
 
 
 def file_and_case(session, upload_id: str) -> tuple[DocumentFile, Case] | None:
@@ -241,7 +234,7 @@ def issue_records(session, case, *, at: datetime, by) -> list[VerificationRecord
     mission = case.mission
     on = mission_date(at, mission)
     records = []
-    for item in detail_for(session, case).items:
+    for item in request_of(session, case).items:
         for copy_number in range(1, item.copies + 1):
             code = new_code()
             records.append(VerificationRecord(
@@ -259,23 +252,21 @@ def revoke(session, case, *, by, codes: list[str], reason: str, now: datetime | 
     history and the citizen are told why.
 
     Raises:
-        CaseError: not allowed, no reason, or no current authentication chosen.
+        Refused: not allowed, no reason, or no current authentication chosen.
     """
     if not policy.can_revoke_authentication(by, case):
-        raise CaseError(_("Only a supervisor can revoke an authentication."))
+        raise Refused(_("Only a supervisor can revoke an authentication."))
     reason = (reason or "").strip()
     if not reason:
-        raise CaseError(_("Enter the reason for revoking."))
+        raise Refused(_("Enter the reason for revoking."), field="reason")
     detail, wanted = detail_for(session, case), set(codes)
     chosen = [r for r in (detail.records if detail else []) if r.code in wanted and not r.is_revoked]
     if not chosen:
-        raise CaseError(_("Choose at least one copy that is still valid."))
+        raise Refused(_("Choose at least one copy that is still valid."), field="codes")
     now = now or utcnow()
     for record in chosen:
         record.revoked_at, record.revoked_by_id, record.revoke_reason = now, by.id, reason
-    session.add(CaseEvent(case=case, at=now, actor_id=by.id, action=REVOKE, from_status=case.status,
-                          to_status=case.status, note=reason))
-    session.flush()
+    record_event(session, case, REVOKE, by=by, note=reason, now=now)
     if case.applicant is not None and case.applicant.is_active:
         queue_email(session, to=case.applicant.email, locale=case.applicant.locale, template="document_revoked",
                     case=case, records=chosen, reason=reason)
@@ -295,7 +286,7 @@ def check_code(session, text: str, *, now: datetime | None = None) -> Check:
     parsed = parse_code(text)
     record = None
     if parsed.outcome is Parse.OK:
-        record = record_by_code(session, parsed.compact)
+        record = record_by_code(session, parsed.compact or "")
         if record is None:
             result = CheckResult.NOT_FOUND
         else:

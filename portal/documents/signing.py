@@ -129,7 +129,7 @@ def parse_payload(text: str) -> Payload:
         on = date.fromisoformat(query["d"][0])
     except ValueError as error:
         raise PayloadError("The date in the payload is not a date (YYYY-MM-DD).") from error
-    return Payload(code=parsed.compact, mission=query["m"][0], on=on, document_type=query["t"][0],
+    return Payload(code=parsed.compact or "", mission=query["m"][0], on=on, document_type=query["t"][0],
                    signature=query["s"][0])
 
 

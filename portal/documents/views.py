@@ -21,18 +21,18 @@ from flask_babel import format_currency
 from flask_login import current_user
 
 from portal.core import policy
-from portal.core.cases.service import CaseError
-from portal.core.db import commit_request
+from portal.core.cases.service import case_by_reference
 from portal.core.forms import choices
 from portal.core.i18n import _, force_locale, get_locale, is_chinese, ngettext, roc_date
+from portal.core.refusal import Refused
 from portal.core.roles import Role
 from portal.core.uploads import MEGABYTE, serve
-from portal.core.web import attach_error, public_cacheable
+from portal.core.web import public_cacheable, refuse
 from portal.documents import service, signing
 from portal.documents.codes import parse_code
 from portal.documents.forms import DocumentRequestForm, RevokeForm, ScansForm, VerifyForm
 from portal.documents.models import CheckResult, DocumentType
-from portal.documents.workflow import DOCUMENT_WORKFLOW, EXPRESS_WORKING_DAYS
+from portal.documents.workflow import DOCUMENT, DOCUMENT_WORKFLOW, EXPRESS_WORKING_DAYS
 from portal.extensions import csrf, db, limiter
 from portal.missions.service import list_countries, list_missions
 
@@ -144,11 +144,9 @@ def send():
         scans = service.check_scans(request.files.getlist(form.scans.name))
         case, created = service.submit_request(db.session, applicant=current_user, data=form.service_data(),
                                                scans=scans, submission_token=form.submission_token.data)
-    except service.DocumentError as error:
-        db.session.rollback()
-        attach_error(form, error)
+    except Refused as error:
+        refuse(error, form)
         return _render_check(form, 400)
-    commit_request()
     if not created:
         flash(_("You had already sent this request; here it is."), "info")
     return redirect(url_for("accounts.case_detail", reference=case.reference, sent=1 if created else None), code=303)
@@ -158,7 +156,7 @@ def send():
 
 def _document_case(reference: str, allowed):
     """The document case, if the rule allows the current user to see it; 404 otherwise."""
-    case = service.case_by_reference(db.session, reference)
+    case = case_by_reference(db.session, reference, kind=DOCUMENT)
     if case is None or not allowed(current_user, case):
         abort(404)
     return case
@@ -183,11 +181,9 @@ def add_scans(reference):
         try:
             service.add_scans(db.session, case, by=current_user,
                               scans=service.check_scans(request.files.getlist(form.scans.name)))
-        except service.DocumentError as error:
-            db.session.rollback()
-            attach_error(form, error)
+        except Refused as error:
+            refuse(error, form)
         else:
-            commit_request()
             flash(_("Your scans have been added. Send your reply when you are ready."), "success")
             return redirect(url_for("accounts.case_detail", reference=case.reference), code=303)
     return render_template("documents/add_scans.html", case=case, form=form), 400 if form.errors else 200
@@ -252,11 +248,9 @@ def revoke(reference):
     if form.validate_on_submit():
         try:
             revoked = service.revoke(db.session, case, by=current_user, codes=form.codes.data, reason=form.reason.data)
-        except CaseError as error:
-            db.session.rollback()
-            form.codes.errors = [*form.codes.errors, str(error)]
+        except Refused as error:
+            refuse(error, form)
         else:
-            commit_request()
             flash(ngettext("%(num)d copy revoked. The public check now shows it as revoked.",
                            "%(num)d copies revoked. The public check now shows them as revoked.", len(revoked)),
                   "success")
@@ -289,9 +283,8 @@ def _render_verify(form, check=None, qr_text=None):
 
 def _answer(text: str, *, qr_text: str | None = None):
     form = VerifyForm(data={"code": text})
-    check = service.check_code(db.session, text)
-    commit_request()
-    if check.result in CHECK_MESSAGES:
+    check: service.Check | None = service.check_code(db.session, text)
+    if check is not None and check.result in CHECK_MESSAGES:
         form.code.errors = [CHECK_MESSAGES[check.result]()]
         check = None
     response = make_response(_render_verify(form, check, qr_text))

@@ -24,8 +24,10 @@ DOCUMENT_WORKFLOW = Workflow(
     sla_working_days=3,
     statuses=(
         Status("submitted", lazy_pgettext("status", "Received")),
-        Status("info_requested", lazy_pgettext("status", "More information needed"), waits_on_citizen=True),
-        Status("resubmitted", lazy_pgettext("status", "Information sent")),
+        Status("info_requested", lazy_pgettext("status", "More information needed"), waits_on_citizen=True,
+               staff_title=lazy_pgettext("staff status", "Waiting for more information")),
+        Status("resubmitted", lazy_pgettext("status", "Information sent"),
+               staff_title=lazy_pgettext("staff status", "Information received")),
         Status("verified", lazy_pgettext("status", "Documents checked")),
         Status("authenticated", lazy_pgettext("status", "Authenticated")),
         Status("issued", lazy_pgettext("status", "Issued")),

@@ -1,6 +1,5 @@
 """The enquiry detail row beside its case."""
 
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -8,28 +7,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.core.cases.models import Case
 from portal.core.db import Base, str_enum
 from portal.core.i18n import lazy_pgettext
+from portal.core.titled import TitledEnum
 from portal.missions.models import Country
 
 
-class EnquiryTopic(StrEnum):
-    PASSPORTS = "passports"
-    DOCUMENTS = "documents"
-    VISAS = "visas"
-    TRAVEL = "travel"
-    OTHER = "other"
-
-    @property
-    def title(self):
-        return TOPIC_TITLES[self]
-
-
-TOPIC_TITLES = {
-    EnquiryTopic.PASSPORTS: lazy_pgettext("topic", "Passports"),
-    EnquiryTopic.DOCUMENTS: lazy_pgettext("topic", "Document authentication"),
-    EnquiryTopic.VISAS: lazy_pgettext("topic", "Visas"),
-    EnquiryTopic.TRAVEL: lazy_pgettext("topic", "Travel safety"),
-    EnquiryTopic.OTHER: lazy_pgettext("topic", "Something else"),
-}
+class EnquiryTopic(TitledEnum):
+    PASSPORTS = "passports", lazy_pgettext("topic", "Passports")
+    DOCUMENTS = "documents", lazy_pgettext("topic", "Document authentication")
+    VISAS = "visas", lazy_pgettext("topic", "Visas")
+    TRAVEL = "travel", lazy_pgettext("topic", "Travel safety")
+    OTHER = "other", lazy_pgettext("topic", "Something else")
 
 
 class Enquiry(Base):

@@ -4,28 +4,22 @@ import sqlalchemy as sa
 
 from portal.core.cases.service import open_case
 from portal.core.i18n import _
+from portal.core.refusal import Refused
 from portal.enquiries.models import Enquiry, EnquiryTopic
 from portal.enquiries.workflow import ENQUIRY
-from portal.missions.models import Country
-from portal.missions.service import covering_mission, fallback_mission
+from portal.missions.service import country_by_code, covering_mission, fallback_mission
 
 MAX_MESSAGE = 3000
-
-
-class EnquiryError(Exception):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
 
 
 def submit_enquiry(session, *, applicant, country_code: str, topic: str, subject: str, message: str,
                    phone: str | None = None, submission_token: str | None = None):
     """Open an enquiry with the mission covering the country. Returns (case, created)."""
-    country = session.get(Country, country_code)
+    country = country_by_code(session, country_code)
     if country is None:
-        raise EnquiryError(_("Choose the country you are in from the list."), field="country_code")
+        raise Refused(_("Choose the country you are in from the list."), field="country_code")
     if topic not in {t.value for t in EnquiryTopic}:
-        raise EnquiryError(_("Choose what your enquiry is about."), field="topic")
+        raise Refused(_("Choose what your enquiry is about."), field="topic")
     mission = covering_mission(session, country.code) or fallback_mission(session)
     case, created = open_case(session, kind=ENQUIRY, mission_id=mission.id, applicant=applicant,
                               summary=subject, idempotency_key=submission_token)

@@ -4,10 +4,10 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.core import policy
-from portal.core.db import commit_request
 from portal.core.forms import choices
 from portal.core.i18n import _, is_chinese
-from portal.core.web import attach_error
+from portal.core.refusal import Refused
+from portal.core.web import refuse
 from portal.enquiries import service
 from portal.enquiries.forms import EnquiryForm
 from portal.extensions import db
@@ -29,10 +29,9 @@ def new_enquiry():
                 db.session, applicant=current_user, country_code=form.country_code.data, topic=form.topic.data,
                 subject=form.subject.data, message=form.message.data, phone=form.phone.data,
                 submission_token=form.submission_token.data)
-        except service.EnquiryError as error:
-            attach_error(form, error)
+        except Refused as error:
+            refuse(error, form)
         else:
-            commit_request()
             if not created:
                 flash(_("You had already sent this enquiry; here it is."), "info")
             return redirect(url_for("accounts.case_detail", reference=case.reference, sent=1 if created else None),

@@ -15,7 +15,8 @@ ENQUIRY_WORKFLOW = Workflow(
     statuses=(
         Status("submitted", lazy_pgettext("status", "Received")),
         Status("in_progress", lazy_pgettext("status", "Being handled")),
-        Status("awaiting_citizen", lazy_pgettext("status", "Waiting for your reply"), waits_on_citizen=True),
+        Status("awaiting_citizen", lazy_pgettext("status", "Waiting for your reply"), waits_on_citizen=True,
+               staff_title=lazy_pgettext("staff status", "Waiting for the citizen")),
         Status("answered", lazy_pgettext("status", "Answered"), is_closed=True),
         Status("withdrawn", lazy_pgettext("status", "Withdrawn"), is_closed=True),
     ),

@@ -14,7 +14,8 @@ from portal.core.cases.service import open_case
 from portal.core.db import utcnow
 from portal.core.i18n import _
 from portal.core.refs import new_reference
-from portal.core.workdays import TAIPEI
+from portal.core.refusal import Refused
+from portal.core.workdays import TAIPEI, taipei_today
 from portal.feedback import service
 from portal.feedback.models import (
     CallLanguage,
@@ -25,16 +26,13 @@ from portal.feedback.models import (
     Source,
 )
 from portal.feedback.workflow import MAILBOX
+from portal.missions.service import headquarters
 
 PAGE_SIZE = 25
 MAX_SUMMARY = 3000
 MAX_DURATION_MINUTES = 600
 #: the days a search covers when nobody chose any
 DEFAULT_DAYS = 30
-
-
-class CallError(service.MailboxError):
-    """A refused hotline operation; `field` names the form field it concerns."""
 
 
 @dataclass(frozen=True)
@@ -45,10 +43,6 @@ class CallFilter:
     outcome: str = ""
     text: str = ""
     mission_id: int | None = None
-
-
-def taipei_today(now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(TAIPEI).date()
 
 
 def default_filter(now: datetime | None = None) -> CallFilter:
@@ -68,30 +62,30 @@ def log_call(session, *, by, called_at: datetime, duration_minutes: int, languag
         earlier = session.scalar(sa.select(HotlineCall).where(HotlineCall.idempotency_key == submission_token))
         if earlier is not None:
             if earlier.logged_by_id != by.id:
-                raise CallError(_("This form has expired. Submit it again."))
+                raise Refused(_("This form has expired. Submit it again."))
             return earlier, False
     if called_at > now + timedelta(minutes=5):
-        raise CallError(_("The call cannot be in the future. Check the date and time."), field="called_on")
+        raise Refused(_("The call cannot be in the future. Check the date and time."), field="called_on")
     if not 0 <= duration_minutes <= MAX_DURATION_MINUTES:
-        raise CallError(_("Enter how long the call took, from 0 to 600 minutes."), field="duration_minutes")
+        raise Refused(_("Enter how long the call took, from 0 to 600 minutes."), field="duration_minutes")
     if language not in {x.value for x in CallLanguage}:
-        raise CallError(_("Choose the language of the call."), field="language")
+        raise Refused(_("Choose the language of the call."), field="language")
     if category not in {c.value for c in Category}:
-        raise CallError(_("Choose what the call was about."), field="category")
+        raise Refused(_("Choose what the call was about."), field="category")
     if outcome not in {o.value for o in Outcome}:
-        raise CallError(_("Choose the outcome of the call."), field="outcome")
+        raise Refused(_("Choose the outcome of the call."), field="outcome")
     summary = (summary or "").strip()
     if not summary:
-        raise CallError(_("Write a summary of the call."), field="summary")
+        raise Refused(_("Write a summary of the call."), field="summary")
     referred_mission = referred_unit = None
     if outcome == Outcome.REFERRED:
         if not referred_to:
-            raise CallError(_("Choose where the caller was referred to."), field="referred_to")
+            raise Refused(_("Choose where the caller was referred to."), field="referred_to")
         try:
             referred_mission, referred_unit = service.parse_target(session, referred_to)
-        except service.MailboxError:
-            raise CallError(_("Choose where the caller was referred to."), field="referred_to") from None
-    mission_id = by.mission_id or service.headquarters(session).id
+        except Refused:
+            raise Refused(_("Choose where the caller was referred to."), field="referred_to") from None
+    mission_id = by.mission_id or headquarters(session).id
     call = HotlineCall(reference=new_reference("HTL"), mission_id=mission_id, logged_by_id=by.id,
                        called_at=called_at, call_day=called_at.astimezone(TAIPEI).date(),
                        duration_minutes=duration_minutes, language=CallLanguage(language),
@@ -111,7 +105,7 @@ def turn_into_case(session, call: HotlineCall, *, by, now: datetime | None = Non
     """Open a mailbox message from the call at the call's mission, received and ready to assign.
     The call and the case point at each other; a caller who gave an address gets the tracking link."""
     if not policy.can_turn_call_into_case(by, call):
-        raise CallError(_("This call has already been turned into a case."))
+        raise Refused(_("This call has already been turned into a case."))
     now = now or utcnow()
     subject = " ".join(call.summary.split())[:service.MAX_SUBJECT]
     case, _created = open_case(session, kind=MAILBOX, mission_id=call.mission_id, applicant=None, summary=subject,

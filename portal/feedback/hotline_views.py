@@ -6,12 +6,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from portal.core import policy
-from portal.core.db import commit_request, utcnow
+from portal.core.db import utcnow
 from portal.core.forms import choices
 from portal.core.i18n import _, is_chinese
 from portal.core.refs import normalise_reference
+from portal.core.refusal import Refused
 from portal.core.text import is_digits
-from portal.core.web import attach_error
+from portal.core.web import refuse
 from portal.core.workdays import TAIPEI
 from portal.extensions import db
 from portal.feedback import hotline, service
@@ -86,11 +87,9 @@ def new_call():
                 outcome=form.outcome.data, caller_name=form.caller_name.data, caller_phone=form.caller_phone.data,
                 caller_email=form.caller_email.data, referred_to=form.referred_to.data,
                 submission_token=form.submission_token.data)
-        except hotline.CallError as error:
-            db.session.rollback()
-            attach_error(form, error)
+        except Refused as error:
+            refuse(error, form)
         else:
-            commit_request()
             if not logged:
                 flash(_("You had already logged this call; here it is."), "info")
             elif call.case_id:
@@ -122,10 +121,8 @@ def make_case(reference):
     call = _call_or_404(reference)
     try:
         case = hotline.turn_into_case(db.session, call, by=current_user)
-    except hotline.CallError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    except Refused as error:
+        refuse(error)
         return redirect(url_for("hotline.call_page", reference=call.reference), code=303)
-    commit_request()
     flash(_("Mailbox case %(reference)s is open for this call.", reference=case.reference), "success")
     return redirect(url_for("staff.case_page", reference=case.reference), code=303)

@@ -10,59 +10,32 @@ from portal.accounts.models import User
 from portal.core.cases.models import Case
 from portal.core.db import Base, UTCDateTime, str_enum, utcnow
 from portal.core.i18n import lazy_pgettext
+from portal.core.titled import TitledEnum
 from portal.core.uploads import Upload
 from portal.feedback.workflow import ANSWER_BACK_DAYS
 from portal.missions.models import Mission
 
 
-class Category(StrEnum):
+class Category(TitledEnum):
     """What a message or a call is about; shared by the mailbox and the hotline so they count alike."""
 
-    PASSPORTS = "passports"
-    VISAS = "visas"
-    DOCUMENTS = "documents"
-    EMERGENCY = "emergency"
-    SERVICE = "service"
-    WEBSITE = "website"
-    SUGGESTION = "suggestion"
-    OTHER = "other"
-
-    @property
-    def title(self):
-        return CATEGORY_TITLES[self]
+    PASSPORTS = "passports", lazy_pgettext("feedback category", "Passports")
+    VISAS = "visas", lazy_pgettext("feedback category", "Visas")
+    DOCUMENTS = "documents", lazy_pgettext("feedback category", "Document authentication")
+    EMERGENCY = "emergency", lazy_pgettext("feedback category", "Emergency assistance")
+    SERVICE = "service", lazy_pgettext("feedback category", "Service attitude")
+    WEBSITE = "website", lazy_pgettext("feedback category", "Website")
+    SUGGESTION = "suggestion", lazy_pgettext("feedback category", "Suggestion")
+    OTHER = "other", lazy_pgettext("feedback category", "Other")
 
 
-CATEGORY_TITLES = {
-    Category.PASSPORTS: lazy_pgettext("feedback category", "Passports"),
-    Category.VISAS: lazy_pgettext("feedback category", "Visas"),
-    Category.DOCUMENTS: lazy_pgettext("feedback category", "Document authentication"),
-    Category.EMERGENCY: lazy_pgettext("feedback category", "Emergency assistance"),
-    Category.SERVICE: lazy_pgettext("feedback category", "Service attitude"),
-    Category.WEBSITE: lazy_pgettext("feedback category", "Website"),
-    Category.SUGGESTION: lazy_pgettext("feedback category", "Suggestion"),
-    Category.OTHER: lazy_pgettext("feedback category", "Other"),
-}
-
-
-class HqUnit(StrEnum):
+class HqUnit(TitledEnum):
     """Headquarters units a message can be assigned to; they work from the headquarters mission row."""
 
-    CONSULAR = "consular"
-    PASSPORTS = "passports"
-    DOCUMENTS = "documents"
-    WEB = "web"
-
-    @property
-    def title(self):
-        return UNIT_TITLES[self]
-
-
-UNIT_TITLES = {
-    HqUnit.CONSULAR: lazy_pgettext("unit", "Consular Affairs Division"),
-    HqUnit.PASSPORTS: lazy_pgettext("unit", "Passport Division"),
-    HqUnit.DOCUMENTS: lazy_pgettext("unit", "Document Authentication Division"),
-    HqUnit.WEB: lazy_pgettext("unit", "IT and Website Team"),
-}
+    CONSULAR = "consular", lazy_pgettext("unit", "Consular Affairs Division")
+    PASSPORTS = "passports", lazy_pgettext("unit", "Passport Division")
+    DOCUMENTS = "documents", lazy_pgettext("unit", "Document Authentication Division")
+    WEB = "web", lazy_pgettext("unit", "IT and Website Team")
 
 
 class Source(StrEnum):
@@ -118,44 +91,19 @@ class MailboxAttachment(Base):
     upload: Mapped[Upload] = relationship()
 
 
-class CallLanguage(StrEnum):
-    MANDARIN = "mandarin"
-    TAIWANESE = "taiwanese"
-    HAKKA = "hakka"
-    ENGLISH = "english"
-    OTHER = "other"
-
-    @property
-    def title(self):
-        return LANGUAGE_TITLES[self]
+class CallLanguage(TitledEnum):
+    MANDARIN = "mandarin", lazy_pgettext("call language", "Mandarin")
+    TAIWANESE = "taiwanese", lazy_pgettext("call language", "Taiwanese")
+    HAKKA = "hakka", lazy_pgettext("call language", "Hakka")
+    ENGLISH = "english", lazy_pgettext("call language", "English")
+    OTHER = "other", lazy_pgettext("call language", "Another language")
 
 
-LANGUAGE_TITLES = {
-    CallLanguage.MANDARIN: lazy_pgettext("call language", "Mandarin"),
-    CallLanguage.TAIWANESE: lazy_pgettext("call language", "Taiwanese"),
-    CallLanguage.HAKKA: lazy_pgettext("call language", "Hakka"),
-    CallLanguage.ENGLISH: lazy_pgettext("call language", "English"),
-    CallLanguage.OTHER: lazy_pgettext("call language", "Another language"),
-}
-
-
-class Outcome(StrEnum):
-    ANSWERED = "answered"
-    REFERRED = "referred"
-    CASE = "case"
-    FOLLOW_UP = "follow_up"
-
-    @property
-    def title(self):
-        return OUTCOME_TITLES[self]
-
-
-OUTCOME_TITLES = {
-    Outcome.ANSWERED: lazy_pgettext("call outcome", "Answered on the phone"),
-    Outcome.REFERRED: lazy_pgettext("call outcome", "Referred to a mission or unit"),
-    Outcome.CASE: lazy_pgettext("call outcome", "Turned into a mailbox case"),
-    Outcome.FOLLOW_UP: lazy_pgettext("call outcome", "Needs follow-up"),
-}
+class Outcome(TitledEnum):
+    ANSWERED = "answered", lazy_pgettext("call outcome", "Answered on the phone")
+    REFERRED = "referred", lazy_pgettext("call outcome", "Referred to a mission or unit")
+    CASE = "case", lazy_pgettext("call outcome", "Turned into a mailbox case")
+    FOLLOW_UP = "follow_up", lazy_pgettext("call outcome", "Needs follow-up")
 
 
 class HotlineCall(Base):

@@ -11,18 +11,19 @@ from flask import current_app, url_for
 
 from portal.core import policy
 from portal.core.cases.models import Case
-from portal.core.cases.service import open_case, transition
+from portal.core.cases.service import open_case, submitted_before, transition
 from portal.core.db import utcnow
 from portal.core.i18n import _, format_day
 from portal.core.outbox import queue_email
 from portal.core.refs import check_character, normalise_reference
+from portal.core.refusal import Refused
 from portal.core.text import is_digits
-from portal.core.uploads import UploadError, check_file, store, strip_image_metadata
+from portal.core.uploads import check_file, store, strip_image_metadata
 from portal.feedback import tokens
 from portal.feedback.models import Category, HqUnit, MailboxAttachment, MailboxMessage, Source
 from portal.feedback.workflow import ANSWER_BACK_DAYS, MAILBOX
 from portal.missions.models import Mission
-from portal.missions.service import list_missions, load_missions
+from portal.missions.service import HEADQUARTERS_CODE, headquarters, overseas_missions
 
 MAX_MESSAGE = 5000
 MAX_SUBJECT = 150
@@ -32,30 +33,7 @@ ATTACHMENT_KINDS = ("pdf", "jpeg", "png")
 #: the same address, subject and text again within this time is the same message
 DUPLICATE_HOURS = 24
 
-HEADQUARTERS_CODE = "hq"
-HEADQUARTERS = {
-    "code": HEADQUARTERS_CODE,
-    "name_zh": "外交部領事事務局",
-    "name_en": "Bureau of Consular Affairs, Ministry of Foreign Affairs",
-    "city_zh": "臺北",
-    "city_en": "Taipei",
-    "country": "TW",
-    "address": "3-5F, No. 2-2, Sec. 1, Jinan Road, Zhongzheng District, Taipei 100, Taiwan",
-    "phone": "+886-2-2343-2888",
-    "emergency_phone": "+886-800-085-095",
-    "covers": (),
-    "timezone": "Asia/Taipei",
-}
-
 _REFERENCE = re.compile(r"^[A-Z]{3}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]$")
-
-
-class MailboxError(Exception):
-    """A refused mailbox operation; `field` names the form field it concerns, if any."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
 
 
 @dataclass(frozen=True)
@@ -67,27 +45,13 @@ class Sent:
     needs_confirmation: bool
 
 
-# --- headquarters ---------------------------------------------------------------------------------
-
-def load_headquarters(session) -> int:
-    """Add or refresh the headquarters row (idempotent): HQ-unit messages are cases of this mission."""
-    return load_missions(session, missions=(HEADQUARTERS,))
-
-
-def headquarters(session) -> Mission:
-    mission = session.scalar(sa.select(Mission).where(Mission.code == HEADQUARTERS_CODE))
-    if mission is None:
-        raise RuntimeError("The headquarters mission is missing: run `flask --app wsgi seed`.")
-    return mission
-
-
 def assignment_targets(session) -> tuple[list[HqUnit], list[Mission]]:
     """Where a message can go: a headquarters unit, or an overseas mission."""
-    return list(HqUnit), [m for m in list_missions(session) if m.code != HEADQUARTERS_CODE]
+    return list(HqUnit), overseas_missions(session)
 
 
 def parse_target(session, value: str) -> tuple[Mission, HqUnit | None]:
-    """'unit:<unit>' or 'mission:<id>' → (mission, unit). Raises MailboxError for anything else."""
+    """'unit:<unit>' or 'mission:<id>' → (mission, unit). Raises Refused for anything else."""
     kind, _sep, key = (value or "").partition(":")
     if kind == "unit" and key in {u.value for u in HqUnit}:
         return headquarters(session), HqUnit(key)
@@ -95,7 +59,7 @@ def parse_target(session, value: str) -> tuple[Mission, HqUnit | None]:
         mission = session.get(Mission, int(key))
         if mission is not None and mission.code != HEADQUARTERS_CODE:
             return mission, None
-    raise MailboxError(_("Choose a headquarters unit or a mission from the list."), field="target")
+    raise Refused(_("Choose a headquarters unit or a mission from the list."), field="target")
 
 
 def target_title(mission: Mission, unit: HqUnit | None, *, chinese: bool) -> str:
@@ -123,8 +87,8 @@ def check_related_reference(text: str | None) -> str | None:
         return None
     reference = normalise_reference(text)
     if not _REFERENCE.match(reference) or check_character(reference[4:8] + reference[9:13]) != reference[-1]:
-        raise MailboxError(_("Enter the reference as it appears in our emails, like ENQ-7K2Q-MX4D-J, "
-                             "or leave it empty."), field="related_reference")
+        raise Refused(_("Enter the reference as it appears in our emails, like ENQ-7K2Q-MX4D-J, "
+                        "or leave it empty."), field="related_reference")
     return reference
 
 
@@ -132,14 +96,14 @@ def check_attachments(files) -> list:
     """Check up to MAX_ATTACHMENTS files by their content; photos lose their metadata."""
     chosen = [f for f in files or () if f is not None and f.filename]
     if len(chosen) > MAX_ATTACHMENTS:
-        raise MailboxError(_("Attach at most %(count)d files.", count=MAX_ATTACHMENTS), field="attachments")
+        raise Refused(_("Attach at most %(count)d files.", count=MAX_ATTACHMENTS), field="attachments")
     checked = []
     for file_storage in chosen:
         try:
             item = check_file(file_storage, allowed=ATTACHMENT_KINDS, max_megabytes=MAX_ATTACHMENT_MEGABYTES)
-        except UploadError as error:
-            raise MailboxError(_("%(file)s: %(reason)s", file=file_storage.filename[:80], reason=str(error)),
-                               field="attachments") from None
+        except Refused as error:
+            raise Refused(_("%(file)s: %(reason)s", file=file_storage.filename[:80], reason=str(error)),
+                          field="attachments") from None
         checked.append(item if item.kind == "pdf" else strip_image_metadata(item))
     return checked
 
@@ -157,25 +121,23 @@ def submit_message(session, *, applicant, category: str, subject: str, message: 
                    phone: str | None, related_reference: str | None, files, locale: str,
                    submission_token: str | None = None, now: datetime | None = None) -> Sent:
     """Keep a message at headquarters. Without an account it waits, out of the queue, until the
-    writer confirms the address; with one it is received at once. Raises MailboxError."""
+    writer confirms the address; with one it is received at once. Raises Refused."""
     now = now or utcnow()
     if category not in {c.value for c in Category}:
-        raise MailboxError(_("Choose what your message is about."), field="category")
+        raise Refused(_("Choose what your message is about."), field="category")
     if applicant is not None:
         email = applicant.email
     email = email.strip().lower()
     related = check_related_reference(related_reference)
     checked = check_attachments(files)
-    if submission_token:
-        earlier = session.scalar(sa.select(Case).where(Case.idempotency_key == submission_token))
-        if earlier is not None:
-            if earlier.kind != MAILBOX or earlier.applicant_id != (applicant.id if applicant else None):
-                raise MailboxError(_("This form has expired. Submit it again."))
-            return Sent(earlier, False, earlier.status == "unconfirmed")
+    # Before the duplicate check, which would take a second send of the same form for a copy.
+    earlier = submitted_before(session, MAILBOX, submission_token, applicant)
+    if earlier is not None:
+        return Sent(earlier, False, earlier.status == "unconfirmed")
     digest = fingerprint(email, subject, message)
     duplicate = find_duplicate(session, digest, now)
     if duplicate is not None:
-        raise MailboxError(_duplicate_message(duplicate))
+        raise Refused(_duplicate_message(duplicate))
     case, created = open_case(session, kind=MAILBOX, mission_id=headquarters(session).id, applicant=applicant,
                               summary=subject, idempotency_key=submission_token, now=now,
                               status=None if applicant is None else "received")
@@ -208,7 +170,9 @@ def confirm_message(session, token: str, now: datetime | None = None) -> Case | 
     Opening it again later changes nothing."""
     found = tokens.read_confirmation_token(token)
     case = session.get(Case, found[0]) if found else None
-    detail = detail_for(session, case) if case is not None and case.kind == MAILBOX else None
+    if found is None or case is None or case.kind != MAILBOX:
+        return None
+    detail = detail_for(session, case)
     if detail is None or detail.writer_email != found[1] or case.applicant_id is not None:
         return None
     if case.status == "unconfirmed":
@@ -224,7 +188,8 @@ def case_for_link(session, token: str) -> tuple[Case, MailboxMessage] | None:
     """The message a tracking link opens, or None when the link is forged, expired or not for it."""
     found = tokens.read_tracking_token(token)
     case = session.get(Case, found[0]) if found else None
-    if case is None or case.kind != MAILBOX or not policy.can_follow_case_link(policy.LinkHolder(found[0]), case):
+    if found is None or case is None or case.kind != MAILBOX \
+            or not policy.can_follow_case_link(policy.LinkHolder(found[0]), case):
         return None
     detail = detail_for(session, case)
     if detail is None or detail.writer_email != found[1] or case.status == "unconfirmed":
@@ -234,7 +199,7 @@ def case_for_link(session, token: str) -> tuple[Case, MailboxMessage] | None:
 
 def tracking_link(case: Case, detail: MailboxMessage) -> str:
     """Where the writer follows the message: their account page, or a signed link without an account."""
-    if case.applicant_id is not None:
+    if case.applicant_id is not None or not detail.writer_email:
         return url_for("accounts.case_detail", reference=case.reference)
     return url_for("feedback.track", token=tokens.tracking_token(case.id, detail.writer_email))
 
@@ -245,7 +210,7 @@ def assign(session, case: Case, *, by, target: str, note: str | None = None, exp
            chinese: bool = True, now: datetime | None = None) -> None:
     """Send the message to a headquarters unit or a mission. Moving it to another mission gives it
     back to that mission's queue (the holder here can no longer see it)."""
-    detail = detail_for(session, case)
+    detail = message_of(session, case)
     mission, unit = parse_target(session, target)
     lines = [_("To: %(target)s", target=target_title(mission, unit, chinese=chinese))]
     if note and note.strip():
@@ -264,10 +229,10 @@ def save_draft(session, case: Case, *, by, text: str, expected_version: int | No
     """Write the reply for a supervisor to approve. The draft stays with staff until it is sent."""
     text = (text or "").strip()
     if not text:
-        raise MailboxError(_("Write the reply."), field="reply")
+        raise Refused(_("Write the reply."), field="reply")
     if len(text) > MAX_MESSAGE:
-        raise MailboxError(_("The reply must be 5,000 characters or fewer."), field="reply")
-    detail = detail_for(session, case)
+        raise Refused(_("The reply must be 5,000 characters or fewer."), field="reply")
+    detail = message_of(session, case)
     transition(session, case, "draft", by=by, note=text, expected_version=expected_version, now=now, own_form=True)
     detail.draft_reply = text
     session.flush()
@@ -275,9 +240,9 @@ def save_draft(session, case: Case, *, by, text: str, expected_version: int | No
 
 def send_reply(session, case: Case, *, by, expected_version: int | None = None, now: datetime | None = None) -> None:
     """Send the approved reply: it is emailed to the writer, shown on their page, and kept in the history."""
-    detail = detail_for(session, case)
+    detail = message_of(session, case)
     if not detail.draft_reply:
-        raise MailboxError(_("There is no approved reply to send."))
+        raise Refused(_("There is no approved reply to send."))
     now = now or utcnow()
     transition(session, case, "send_reply", by=by, note=detail.draft_reply, expected_version=expected_version,
                now=now, own_form=True)
@@ -321,14 +286,13 @@ def drop_unconfirmed(session, now: datetime | None = None) -> int:
     return len(stale)
 
 
-def find_message_case(session, reference: str) -> Case | None:
-    """A mailbox case by its reference, as typed or as stored."""
-    return session.scalar(sa.select(Case).where(Case.reference == normalise_reference(reference),
-                                                Case.kind == MAILBOX))
-
-
 def detail_for(session, case) -> MailboxMessage | None:
     return session.scalar(sa.select(MailboxMessage).where(MailboxMessage.case_id == case.id))
+
+
+def message_of(session, case) -> MailboxMessage:
+    """The message of a mailbox case, which every one has."""
+    return session.scalars(sa.select(MailboxMessage).where(MailboxMessage.case_id == case.id)).one()
 
 
 def attachment_for(detail: MailboxMessage, upload_id: str) -> MailboxAttachment | None:

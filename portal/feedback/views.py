@@ -9,16 +9,17 @@ from portal.core import policy
 from portal.core.cases.actions import apply_action_form
 from portal.core.cases.forms import CaseActionForm
 from portal.core.cases.registry import workflow_for
-from portal.core.cases.service import CaseError, allowed_actions, history
-from portal.core.db import commit_request
+from portal.core.cases.service import allowed_actions, case_by_reference, history
 from portal.core.forms import choices
 from portal.core.i18n import _, get_locale, is_chinese
+from portal.core.refusal import Refused
 from portal.core.uploads import serve
-from portal.core.web import attach_error, body_limit
+from portal.core.web import body_limit, refuse
 from portal.extensions import db, limiter
 from portal.feedback import service
 from portal.feedback.forms import AssignForm, DraftForm, MailboxForm, TemplatePickForm, VersionForm, category_choices
 from portal.feedback.replies import BY_KEY, REPLY_TEMPLATES
+from portal.feedback.workflow import MAILBOX
 
 bp = Blueprint("feedback", __name__)
 
@@ -30,7 +31,7 @@ BODY_MEGABYTES = 16
 
 def _writer():
     """The signed-in citizen writing, or None: people without an account (and staff) confirm by email."""
-    return current_user if current_user.is_authenticated and not current_user.is_staff else None
+    return policy.citizen_or_none(current_user)
 
 
 def _email_key() -> str:
@@ -82,11 +83,9 @@ def write():
                 message=form.message.data, name=form.name.data, email=form.email.data, phone=form.phone.data,
                 related_reference=form.related_reference.data, files=form.attachments.data,
                 locale=str(get_locale()), submission_token=form.submission_token.data)
-        except service.MailboxError as error:
-            db.session.rollback()
-            attach_error(form, error)
+        except Refused as error:
+            refuse(error, form)
         else:
-            commit_request()
             g.mailbox_accepted = sent.created
             if sent.needs_confirmation:
                 return render_template("feedback/check_email.html")
@@ -110,7 +109,6 @@ def confirm(token):
     case = service.confirm_message(db.session, token)
     if case is None:
         return _private((render_template("feedback/link_invalid.html"), 400))
-    commit_request()
     flash(_("Thank you: your email address is confirmed and your message has reached us."), "success")
     return _private(redirect(service.tracking_link(case, service.detail_for(db.session, case)), code=303))
 
@@ -137,7 +135,7 @@ def track(token):
 # --- staff steps with their own forms -----------------------------------------------------------
 
 def _staff_case(reference: str):
-    case = service.find_message_case(db.session, reference)
+    case = case_by_reference(db.session, reference, kind=MAILBOX)
     if case is None or not policy.staff_can_see_case(current_user, case):
         abort(404)
     return case, service.detail_for(db.session, case)
@@ -150,14 +148,6 @@ def _not_available(case):
 
 def _can(case, action: str) -> bool:
     return any(t.action == action for t in allowed_actions(case, current_user))
-
-
-def _refused(form, error) -> None:
-    db.session.rollback()
-    if isinstance(error, service.MailboxError):
-        attach_error(form, error)
-    else:
-        form.form_errors.append(str(error))
 
 
 @bp.route("/staff/mailbox/<reference>/assign", methods=["GET", "POST"])
@@ -178,10 +168,9 @@ def assign(reference):
         try:
             service.assign(db.session, case, by=current_user, target=form.target.data, note=form.note.data,
                            expected_version=form.version.data, chinese=chinese)
-        except (service.MailboxError, CaseError) as error:
-            _refused(form, error)
+        except Refused as error:
+            refuse(error, form)
         else:
-            commit_request()
             flash(_("The message is assigned."), "success")
             if policy.staff_can_see_case(current_user, case):
                 return redirect(url_for("staff.case_page", reference=case.reference), code=303)
@@ -211,10 +200,9 @@ def draft(reference):
         try:
             service.save_draft(db.session, case, by=current_user, text=form.reply.data,
                                expected_version=form.version.data)
-        except (service.MailboxError, CaseError) as error:
-            _refused(form, error)
+        except Refused as error:
+            refuse(error, form)
         else:
-            commit_request()
             flash(_("The draft reply is saved. A supervisor approves it before it is sent."), "success")
             return redirect(url_for("staff.case_page", reference=case.reference), code=303)
     return render_template("feedback/draft.html", case=case, detail=detail, form=form, picker=picker)
@@ -229,11 +217,9 @@ def send(reference):
         return _not_available(case)
     try:
         service.send_reply(db.session, case, by=current_user, expected_version=form.version.data)
-    except (service.MailboxError, CaseError) as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    except Refused as error:
+        refuse(error)
     else:
-        commit_request()
         flash(_("The reply has been sent to the writer."), "success")
     return redirect(url_for("staff.case_page", reference=case.reference), code=303)
 

@@ -47,6 +47,12 @@ def load_missions(session, missions=DEMO_MISSIONS) -> int:
     return len(missions)
 
 
+def country_by_code(session, code: str | None) -> Country | None:
+    """A country by its ISO 3166 code as a form, a link or an API call gives it: two letters, any case."""
+    code = (code or "").strip().upper()
+    return session.get(Country, code) if len(code) == 2 and code.isascii() and code.isalpha() else None
+
+
 def list_countries(session, *, chinese: bool) -> list[Country]:
     order = Country.name_zh if chinese else Country.name_en
     return list(session.scalars(sa.select(Country).where(Country.code != "TW").order_by(order)))
@@ -63,6 +69,47 @@ def covering_mission(session, country_code: str) -> Mission | None:
         .where(mission_countries.c.country_code == country_code))
 
 
-def fallback_mission(session) -> Mission | None:
+def fallback_mission(session) -> Mission:
     """Where requests from a country no mission covers go: the first mission by code."""
-    return session.scalar(sa.select(Mission).order_by(Mission.id).limit(1))
+    mission = session.scalar(sa.select(Mission).order_by(Mission.id).limit(1))
+    if mission is None:
+        raise RuntimeError("There are no missions: run `flask --app wsgi seed`.")
+    return mission
+
+
+# --- headquarters ---------------------------------------------------------------------------------
+# The Bureau of Consular Affairs in Taipei is a mission record too: cases handled at home (mailbox
+# messages for a headquarters unit, passports collected at a domestic office, calls logged by staff
+# without a mission) belong to it.
+
+HEADQUARTERS_CODE = "hq"
+HEADQUARTERS = {
+    "code": HEADQUARTERS_CODE,
+    "name_zh": "外交部領事事務局",
+    "name_en": "Bureau of Consular Affairs, Ministry of Foreign Affairs",
+    "city_zh": "臺北",
+    "city_en": "Taipei",
+    "country": "TW",
+    "address": "3-5F, No. 2-2, Sec. 1, Jinan Road, Zhongzheng District, Taipei 100, Taiwan",
+    "phone": "+886-2-2343-2888",
+    "emergency_phone": "+886-800-085-095",
+    "covers": (),
+    "timezone": "Asia/Taipei",
+}
+
+
+def load_headquarters(session) -> int:
+    """Add or refresh the headquarters row (idempotent)."""
+    return load_missions(session, missions=(HEADQUARTERS,))
+
+
+def headquarters(session) -> Mission:
+    mission = session.scalar(sa.select(Mission).where(Mission.code == HEADQUARTERS_CODE))
+    if mission is None:
+        raise RuntimeError("The headquarters mission is missing: run `flask --app wsgi seed`.")
+    return mission
+
+
+def overseas_missions(session) -> list[Mission]:
+    """Every mission abroad: all but headquarters."""
+    return [m for m in list_missions(session) if m.code != HEADQUARTERS_CODE]

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, ValidationError
 from portal.core.forms import BaseForm, choices, max_length, strip_text
 from portal.core.i18n import _, _l
 from portal.core.text import is_digits
+from portal.core.workdays import taipei_today
 from portal.passports import national_id
 from portal.passports.models import ApplicationType, Sex
 
@@ -133,7 +134,7 @@ class IdentityForm(BaseForm):
         if not field.data:
             raise ValidationError(_("Enter your date of birth."))
         day = parse_day(field.data, _("Enter your date of birth as year-month-day, for example 1990-05-31."))
-        if day > date.today():
+        if day > taipei_today():
             raise ValidationError(_("The date of birth must be in the past."))
 
     def validate_height_cm(self, field):
@@ -211,7 +212,7 @@ class PreviousForm(BaseForm):
         if not field.data:
             raise ValidationError(_("Enter the date the passport was lost or stolen."))
         day = parse_day(field.data, _("Enter the date as year-month-day, for example 2026-10-31."))
-        if day > date.today():
+        if day > taipei_today():
             raise ValidationError(_("The date it was lost or stolen cannot be in the future."))
 
     def validate_lost_where(self, field):

@@ -12,33 +12,22 @@ from portal.core.cases.models import Case
 from portal.core.crypto import EncryptedValue, decrypt, encrypt
 from portal.core.db import Base, UTCDateTime, str_enum, utcnow
 from portal.core.i18n import lazy_pgettext
+from portal.core.titled import TitledEnum
 from portal.core.uploads import Upload
 from portal.missions.models import Mission
 
 TABLE = "passport_applications"
 
 
-class ApplicationType(StrEnum):
-    FIRST = "first"
-    RENEWAL = "renewal"
-    REPLACEMENT = "replacement"
-    MINOR = "minor"
-
-    @property
-    def title(self):
-        return TYPE_TITLES[self]
+class ApplicationType(TitledEnum):
+    FIRST = "first", lazy_pgettext("passport type", "First adult passport")
+    RENEWAL = "renewal", lazy_pgettext("passport type", "Renewal")
+    REPLACEMENT = "replacement", lazy_pgettext("passport type", "Replacement of a lost or stolen passport")
+    MINOR = "minor", lazy_pgettext("passport type", "Passport for a minor (under 18)")
 
     @property
     def asks_previous_passport(self) -> bool:
         return self in (ApplicationType.RENEWAL, ApplicationType.REPLACEMENT)
-
-
-TYPE_TITLES = {
-    ApplicationType.FIRST: lazy_pgettext("passport type", "First adult passport"),
-    ApplicationType.RENEWAL: lazy_pgettext("passport type", "Renewal"),
-    ApplicationType.REPLACEMENT: lazy_pgettext("passport type", "Replacement of a lost or stolen passport"),
-    ApplicationType.MINOR: lazy_pgettext("passport type", "Passport for a minor (under 18)"),
-}
 
 
 class DraftState(StrEnum):
@@ -46,23 +35,13 @@ class DraftState(StrEnum):
     SUBMITTED = "submitted"
 
 
-class Sex(StrEnum):
+class Sex(TitledEnum):
     """Sex as the household registration records it, which is what a Taiwan passport prints: the
     registration knows only female and male, so the application offers those two. The MRZ itself
     would take X (unspecified, written `<`) should the law ever allow it; see mrz.td3()."""
 
-    FEMALE = "F"
-    MALE = "M"
-
-    @property
-    def title(self):
-        return SEX_TITLES[self]
-
-
-SEX_TITLES = {
-    Sex.FEMALE: lazy_pgettext("sex", "Female"),
-    Sex.MALE: lazy_pgettext("sex", "Male"),
-}
+    FEMALE = "F", lazy_pgettext("sex", "Female")
+    MALE = "M", lazy_pgettext("sex", "Male")
 
 
 class PassportApplication(Base):

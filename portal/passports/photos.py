@@ -9,9 +9,9 @@ from sqlalchemy.orm import selectinload
 from portal.core import policy
 from portal.core.db import utcnow
 from portal.core.i18n import _
-from portal.core.uploads import UploadError, check_file, store, strip_image_metadata
+from portal.core.refusal import Refused
+from portal.core.uploads import check_file, store, strip_image_metadata
 from portal.passports.models import PassportApplication
-from portal.passports.service import PassportError
 
 KINDS = ("jpeg", "png")
 MAX_MB = 5
@@ -35,22 +35,22 @@ def check_photo(file_storage):
     """Read a photo, check it is a real JPEG or PNG of the right size and shape, and strip its metadata.
 
     Raises:
-        PassportError: on the "photo" field, with every reason it is refused.
+        Refused: on the "photo" field, with every reason it is refused.
     """
     try:
         checked = check_file(file_storage, allowed=KINDS, max_megabytes=MAX_MB)
-    except UploadError as error:
-        raise PassportError(str(error), field="photo") from error
+    except Refused as error:
+        raise Refused(str(error), field="photo") from error
     problems = photo_problems(checked.width, checked.height)
     if problems:
-        raise PassportError(" ".join(problems), field="photo")
+        raise Refused(" ".join(problems), field="photo")
     return strip_image_metadata(checked)
 
 
 def save_photo(session, draft: PassportApplication, checked, *, by, now: datetime | None = None) -> None:
     """Keep the checked photo for the draft; a photo it replaces is deleted."""
     if not policy.can_edit_passport_draft(by, draft):
-        raise PassportError(_("This application has already been sent."), field="photo")
+        raise Refused(_("This application has already been sent."), field="photo")
     old = draft.photo
     draft.photo_id = store(session, checked).id
     draft.updated_at = now or utcnow()

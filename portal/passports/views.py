@@ -7,14 +7,15 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_login import current_user
 
 from portal.core import policy
-from portal.core.db import commit_request
 from portal.core.forms import choices
 from portal.core.i18n import _, is_chinese
+from portal.core.refusal import Refused
 from portal.core.uploads import serve
-from portal.core.web import attach_error, public_cacheable
+from portal.core.web import public_cacheable, refuse
+from portal.core.workdays import taipei_today
 from portal.extensions import db
 from portal.missions.service import list_missions
-from portal.passports import photos, service
+from portal.passports import drafts, photos, rules, service
 from portal.passports.forms import STEP_FORMS, DeclarationForm, EligibilityForm, PhotoForm
 from portal.passports.models import ApplicationType
 from portal.passports.workflow import PASSPORT_WORKFLOW
@@ -23,7 +24,7 @@ bp = Blueprint("passports", __name__)
 
 
 def _fees() -> dict:
-    return {"fees": service.fee_table(), "processing_days": PASSPORT_WORKFLOW.sla_working_days,
+    return {"fees": rules.fee_table(), "processing_days": PASSPORT_WORKFLOW.sla_working_days,
             "photo": {"width": photos.MIN_WIDTH, "height": photos.MIN_HEIGHT,
                       "megabytes": photos.MAX_MB}}
 
@@ -40,39 +41,40 @@ def info():
 @policy.citizen_only
 def apply():
     """The eligibility check and the kind of application; then the draft is made."""
-    reopens = service.cap_reopens_at(db.session)
+    reopens = rules.cap_reopens_at(db.session)
     if reopens is not None:
-        return render_template("passports/full.html", reopens=reopens, drafts=service.list_drafts(
+        return render_template("passports/full.html", reopens=reopens, drafts=drafts.list_drafts(
             db.session, current_user))
     form = EligibilityForm()
     if form.validate_on_submit():
-        reasons = service.ineligibility_reasons(form.data)
+        reasons = rules.ineligibility_reasons(form.data)
         if reasons:
             return render_template("passports/not_online.html", reasons=reasons)
-        draft = service.create_draft(db.session, applicant=current_user, application_type=form.application_type.data)
-        commit_request()
+        draft = drafts.create_draft(db.session, applicant=current_user, application_type=form.application_type.data)
         return redirect(url_for("passports.step", token=draft.token, step="identity"), code=303)
     return render_template("passports/apply.html", form=form, **_fees()), 400 if form.errors else 200
 
 
 def _draft(token: str):
     """The signed-in citizen's own unsent draft; 404 for anyone else's."""
-    draft = service.draft_by_token(db.session, token)
+    draft = drafts.draft_by_token(db.session, token)
     if draft is None or draft.applicant_id != current_user.id:
         abort(404)
     if not policy.can_edit_passport_draft(current_user, draft):
         flash(_("This application has already been sent; here it is."), "info")
-        abort(redirect(url_for("accounts.case_detail", reference=draft.case.reference), code=303))
+        sent = url_for("accounts.case_detail", reference=draft.case.reference) if draft.case else url_for(
+            "accounts.my_cases")
+        abort(redirect(sent, code=303))
     return draft
 
 
 def _progress(draft, step: str) -> dict:
-    steps = service.steps_for(draft.application_type)
+    steps = drafts.steps_for(draft.application_type)
     return {"steps": steps, "number": steps.index(step) + 1 if step in steps else None, "total": len(steps)}
 
 
 def _next_url(draft, step: str) -> str:
-    steps = service.steps_for(draft.application_type)
+    steps = drafts.steps_for(draft.application_type)
     if request.args.get("change") or step not in steps or step == steps[-1]:
         return url_for("passports.check", token=draft.token)
     return url_for("passports.step", token=draft.token, step=steps[steps.index(step) + 1])
@@ -81,14 +83,14 @@ def _next_url(draft, step: str) -> str:
 def _pickup_choices():
     chinese = is_chinese()
     offices = [(f"office:{code}", names[0] if chinese else names[1])
-               for code, names in service.DOMESTIC_OFFICES.items()]
+               for code, names in drafts.DOMESTIC_OFFICES.items()]
     missions = [(f"mission:{m.code}", m.name(chinese)) for m in list_missions(db.session) if m.country_code != "TW"]
     return choices([("", _("Choose a place"))] + offices + sorted(missions, key=lambda pair: pair[1]))
 
 
 def _step_form(draft, step: str):
     form_class = STEP_FORMS[step]
-    form = form_class() if request.method == "POST" else form_class(data=service.form_data(draft))
+    form = form_class() if request.method == "POST" else form_class(data=drafts.form_data(draft))
     if step == "previous":
         form.application_type = draft.application_type
     if step == "pickup":
@@ -108,17 +110,15 @@ def step(token, step):
     draft = _draft(token)
     if step == "photo":
         return photo(draft)
-    if step not in STEP_FORMS or (step != "type" and step not in service.steps_for(draft.application_type)):
+    if step not in STEP_FORMS or (step != "type" and step not in drafts.steps_for(draft.application_type)):
         abort(404)
     form = _step_form(draft, step)
     if form.validate_on_submit():
         try:
-            service.save_step(db.session, draft, step, form.service_data(), by=current_user)
-        except service.PassportError as error:
-            db.session.rollback()
-            attach_error(form, error)
+            drafts.save_step(db.session, draft, step, form.service_data(), by=current_user)
+        except Refused as error:
+            refuse(error, form)
         else:
-            commit_request()
             return redirect(_next_url(draft, step), code=303)
     return render_template("passports/step.html", draft=draft, form=form, step=step,
                            change=request.args.get("change"), **_progress(draft, step)), 400 if form.errors else 200
@@ -130,11 +130,9 @@ def photo(draft):
     if form.validate_on_submit():
         try:
             photos.save_photo(db.session, draft, photos.check_photo(form.photo.data), by=current_user)
-        except service.PassportError as error:
-            db.session.rollback()
-            attach_error(form, error)
+        except Refused as error:
+            refuse(error, form)
         else:
-            commit_request()
             flash(_("Your photo has been accepted. Check the preview below."), "success")
             return redirect(url_for("passports.step", token=draft.token, step="photo",
                                     change=request.args.get("change")), code=303)
@@ -155,18 +153,16 @@ def check(token):
     if form.validate_on_submit():
         try:
             case, created = service.submit(db.session, draft, by=current_user)
-        except service.PassportError as error:
-            db.session.rollback()
-            attach_error(form, error)
+        except Refused as error:
+            refuse(error, form)
         else:
-            commit_request()
             return redirect(url_for("accounts.case_detail", reference=case.reference, sent=1 if created else None),
                             code=303)
-    fee = service.fee_for(draft.application_type, draft.birth_date)
+    fee = rules.fee_for(draft.application_type, draft.birth_date)
     return render_template("passports/check.html", draft=draft, form=form, fee=fee,
-                           missing=service.missing_answers(draft),
-                           pickup=service.pickup_name(draft, is_chinese()),
-                           steps=service.steps_for(draft.application_type)), 400 if form.errors else 200
+                           missing=drafts.missing_answers(draft),
+                           pickup=drafts.pickup_name(draft, is_chinese()),
+                           steps=drafts.steps_for(draft.application_type)), 400 if form.errors else 200
 
 
 @bp.route("/passports/photos/<upload_id>")
@@ -181,7 +177,7 @@ def photo_file(upload_id):
 
 @bp.app_template_global()
 def passport_age(birth_date: date | None) -> int | None:
-    return service.age_on(birth_date, service.today()) if birth_date else None
+    return rules.age_on(birth_date, taipei_today()) if birth_date else None
 
 
-bp.add_app_template_global(service.pickup_name, "passport_pickup_name")
+bp.add_app_template_global(drafts.pickup_name, "passport_pickup_name")

@@ -18,8 +18,10 @@ PASSPORT_WORKFLOW = Workflow(
     sla_working_days=10,
     statuses=(
         Status("submitted", lazy_pgettext("status", "Received")),
-        Status("info_requested", lazy_pgettext("status", "More information needed"), waits_on_citizen=True),
-        Status("resubmitted", lazy_pgettext("status", "Information sent")),
+        Status("info_requested", lazy_pgettext("status", "More information needed"), waits_on_citizen=True,
+               staff_title=lazy_pgettext("staff status", "Waiting for more information")),
+        Status("resubmitted", lazy_pgettext("status", "Information sent"),
+               staff_title=lazy_pgettext("staff status", "Information received")),
         Status("approved", lazy_pgettext("status", "Approved")),
         Status("printed", lazy_pgettext("status", "Printed")),
         Status("ready", lazy_pgettext("status", "Ready for pickup")),

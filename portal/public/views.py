@@ -6,7 +6,6 @@ from flask_login import current_user
 
 from portal.accounts.service import set_locale
 from portal.core import policy
-from portal.core.db import commit_request
 from portal.core.outbox import OutboxMessage
 from portal.core.web import safe_next
 from portal.extensions import db
@@ -40,7 +39,6 @@ def switch_language():
                             secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
         if current_user.is_authenticated:
             set_locale(db.session, current_user, chosen)
-            commit_request()
     return response
 
 

@@ -18,6 +18,8 @@ PAGE_SIZE = 25
 @dataclass(frozen=True)
 class QueueFilter:
     kind: str = ""
+    #: a status is named with its kind: statuses of different kinds may share a name
+    status_kind: str = ""
     status: str = ""
     mission_id: int | None = None
     overdue: bool = False
@@ -61,7 +63,7 @@ def open_cases_page(session, user, filters: QueueFilter, *, after: str | None = 
     if filters.kind:
         query = query.where(Case.kind == filters.kind)
     if filters.status:
-        query = query.where(Case.status == filters.status)
+        query = query.where(Case.kind == filters.status_kind, Case.status == filters.status)
     if filters.overdue:
         query = query.where(Case.due_at < now, Case.waiting_since.is_(None))
     if filters.assigned == "me":
@@ -78,7 +80,3 @@ def open_cases_page(session, user, filters: QueueFilter, *, after: str | None = 
     rows = session.scalars(query.order_by(Case.priority.desc(), Case.due_at, Case.id).limit(PAGE_SIZE + 1)).all()
     next_cursor = encode_cursor(rows[PAGE_SIZE - 1]) if len(rows) > PAGE_SIZE else None
     return list(rows[:PAGE_SIZE]), next_cursor
-
-
-def find_case(session, reference: str) -> Case | None:
-    return session.scalar(sa.select(Case).where(Case.reference == reference))

@@ -2,17 +2,18 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from portal.core import policy
 from portal.core.cases.actions import apply_action_form
 from portal.core.cases.forms import CaseActionForm, CaseVersionForm
 from portal.core.cases.registry import all_kinds, kind, workflow_for
-from portal.core.cases.service import CaseError, allowed_actions, claim, history, release
-from portal.core.db import commit_request
+from portal.core.cases.service import allowed_actions, case_by_reference, claim, history, release
 from portal.core.forms import choices
 from portal.core.i18n import _, is_chinese
-from portal.core.refs import normalise_reference
+from portal.core.refusal import Refused
 from portal.core.text import is_digits
+from portal.core.web import refuse
 from portal.extensions import db
 from portal.missions.service import list_missions
 from portal.staff import queries
@@ -25,13 +26,10 @@ def _filter_form() -> QueueFilterForm:
     form = QueueFilterForm(request.args)
     kinds = all_kinds()
     form.kind.choices = choices([("", _("All kinds"))] + [(k.workflow.kind, k.workflow.title) for k in kinds])
-    seen, statuses = set(), [("", _("All statuses"))]
-    for k in kinds:
-        for status in k.workflow.statuses:
-            if not status.is_closed and not status.hidden_from_queue and status.name not in seen:
-                seen.add(status.name)
-                statuses.append((status.name, status.title))
-    form.status.choices = choices(statuses)
+    # Each kind's open statuses once, under the kind's name, in staff words: "kind:status".
+    form.status.choices = [SelectChoice("", _("All statuses"))] + [
+        SelectChoice(f"{k.workflow.kind}:{status.name}", status.staff_title, optgroup=k.workflow.title)
+        for k in kinds for status in k.workflow.statuses if not status.is_closed and not status.hidden_from_queue]
     chinese = is_chinese()
     form.mission_id.choices = choices([("", _("All missions"))] + [
         (str(m.id), m.name(chinese)) for m in list_missions(db.session)])
@@ -43,7 +41,8 @@ def _filter_form() -> QueueFilterForm:
 def queue():
     form = _filter_form()
     mission = request.args.get("mission_id", "")
-    filters = queries.QueueFilter(kind=form.kind.data or "", status=form.status.data or "",
+    status_kind, _sep, status = (form.status.data or "").partition(":")
+    filters = queries.QueueFilter(kind=form.kind.data or "", status_kind=status_kind, status=status,
                                   mission_id=int(mission) if is_digits(mission) else None,
                                   overdue=bool(form.overdue.data), assigned=form.assigned.data or "")
     cases, next_cursor = queries.open_cases_page(db.session, current_user, filters, after=request.args.get("after"))
@@ -53,7 +52,7 @@ def queue():
 
 
 def _case_or_404(reference: str):
-    case = queries.find_case(db.session, normalise_reference(reference))
+    case = case_by_reference(db.session, reference)
     if case is None or not policy.staff_can_see_case(current_user, case):
         abort(404)
     return case
@@ -81,11 +80,9 @@ def claim_case(reference):
     if CaseVersionForm().validate_on_submit():
         try:
             claim(db.session, case, by=current_user)
-        except CaseError as error:
-            db.session.rollback()
-            flash(str(error), "error")
+        except Refused as error:
+            refuse(error)
         else:
-            commit_request()
             flash(_("You hold this case now."), "success")
     return redirect(url_for("staff.case_page", reference=case.reference), code=303)
 
@@ -98,10 +95,9 @@ def release_case(reference):
     if form.validate_on_submit():
         try:
             release(db.session, case, by=current_user, expected_version=form.version.data)
-        except CaseError as error:
-            flash(str(error), "error")
+        except Refused as error:
+            refuse(error)
         else:
-            commit_request()
             flash(_("The case is back in the queue."), "success")
     return redirect(url_for("staff.case_page", reference=case.reference), code=303)
 

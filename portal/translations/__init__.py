@@ -47,7 +47,7 @@ def _tidy(po_path: Path, locale: str) -> None:
     catalog.copyright_holder = "Bureau of Consular Affairs"
     for message in catalog:
         if locale == "en" and message.id:
-            if message.pluralizable and not all(message.string):
+            if message.pluralizable and not all(message.string or ()):
                 message.string = tuple(message.id)
             elif not message.pluralizable and not message.string:
                 message.string = message.id

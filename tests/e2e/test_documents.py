@@ -80,7 +80,7 @@ def test_request_issue_check_revoke_check(live_server, browser, make_user, check
     staff.get_by_label("Note for “Ask the citizen for more information” (required)").fill(
         "Please add a scan of the back of the diploma.")
     staff.get_by_role("button", name="Ask the citizen for more information").click()
-    expect(staff.get_by_text("Done. The case is now: More information needed.")).to_be_visible()
+    expect(staff.get_by_text("Done. The case is now: Waiting for more information.")).to_be_visible()
 
     page.goto(live_server + f"/account/cases/{reference}")
     expect(page.locator("main")).to_contain_text("Please add a scan of the back of the diploma.")

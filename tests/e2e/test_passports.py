@@ -115,7 +115,7 @@ def test_apply_with_a_photo_answer_a_question_and_see_ready_for_pickup(live_serv
     staff.get_by_label("Note for “Ask the citizen for more information” (required)").fill(
         "Is the place of birth Taipei City or New Taipei City?")
     staff.get_by_role("button", name="Ask the citizen for more information").click()
-    expect(staff.get_by_text("Done. The case is now: More information needed.")).to_be_visible()
+    expect(staff.get_by_text("Done. The case is now: Waiting for more information.")).to_be_visible()
     check_page(staff, "passports-staff-case-en-1280")
 
     page.goto(live_server + f"/account/cases/{reference}")

@@ -242,7 +242,7 @@ def test_a_citizen_can_withdraw_but_not_take_staff_actions(app, citizen, make_en
     client = app.test_client()
     sign_in(client, citizen)
     refused = client.post(f"/account/cases/{reference}", data={"action": "start", "version": 1})
-    assert "That action is not available" in refused.get_data(as_text=True)
+    assert "You cannot take this action on this case." in refused.get_data(as_text=True)
     assert load_case(app, reference)[0].status == "submitted"
     client.post(f"/account/cases/{reference}", data={"action": "withdraw", "version": 1})
     case, _ = load_case(app, reference)
@@ -261,3 +261,60 @@ def test_every_transition_is_allowed_only_to_its_parties(app, action):
     expected = {APPLICANT} if action in ("reply", "withdraw") else {Role.STAFF, Role.SUPERVISOR, Role.ADMIN}
     assert allowed == expected
     assert not move.allows(Role.CITIZEN)
+
+
+def test_each_refused_move_says_which_rule_refused_it(app, citizen, officer, make_user, make_enquiry):
+    """transition() tells the person what stopped them, not one sentence for every refusal."""
+    from portal.accounts.models import User
+    from portal.core.cases.models import Case
+    from portal.core.cases.service import CaseRefused, Rule, claim, transition
+    from portal.core.db import unit_of_work
+
+    reference = make_enquiry(citizen)
+    other_officer = make_user("staff", mission="tokyo")
+
+    def attempt(user, action, **kwargs):
+        with app.test_request_context(headers={"Accept-Language": "en"}), unit_of_work() as session:
+            case = session.scalar(sa.select(Case).where(Case.reference == reference))
+            try:
+                transition(session, case, action, by=session.get(User, user.id), **kwargs)
+            except CaseRefused as refusal:
+                session.rollback()
+                return refusal.rule, str(refusal)
+            return None, ""
+
+    assert attempt(officer, "answer") == (Rule.WRONG_STATUS, "That action is not available for this case now: it "
+                                                             "is “Received”.")
+    assert attempt(citizen, "start")[0] is Rule.NOT_ALLOWED
+    assert attempt(officer, "start") == (Rule.NOT_HELD, "Claim this case before you act on it.")
+    with app.test_request_context(), unit_of_work() as session:
+        claim(session, session.scalar(sa.select(Case).where(Case.reference == reference)),
+              by=session.get(User, officer.id))
+    assert attempt(other_officer, "start")[0] is Rule.NOT_HELD
+    assert attempt(officer, "start", expected_version=1)[0] is Rule.STALE
+    assert attempt(officer, "start") == (None, "")
+    assert attempt(officer, "answer", note="  ") == (Rule.NOTE_MISSING, "Enter a note: this action needs one.")
+    assert load_case(app, reference)[0].status == "in_progress"  # nothing half-done by the refusals
+
+
+def test_a_form_token_is_one_submission_of_its_own_kind_only(app, citizen):
+    """The same token on two kinds' forms makes one case of each; twice on one kind makes one case."""
+    from portal.accounts.models import User
+    from portal.assistance.service import request_assistance
+    from portal.core.cases.models import Case
+    from portal.core.db import unit_of_work
+    from portal.enquiries.service import submit_enquiry
+
+    with app.test_request_context(), unit_of_work() as session:
+        user = session.get(User, citizen.id)
+        enquiry, created = submit_enquiry(session, applicant=user, country_code="JP", topic="passports",
+                                          subject="Renewal", message="How?", submission_token="shared-token")
+        assert created
+        again, created_again = submit_enquiry(session, applicant=user, country_code="JP", topic="passports",
+                                              subject="Renewal", message="How?", submission_token="shared-token")
+        assert again.id == enquiry.id and not created_again
+        help_case, created = request_assistance(
+            session, applicant=user, situation="lost_passport", country_code="JP", location="Tokyo", name="Wang",
+            phone="+81 90 1234 5678", email="", details="Lost it.", locale="en", submission_token="shared-token")
+        assert created and help_case.id != enquiry.id
+    assert count(app, Case) == 2

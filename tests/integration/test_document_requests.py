@@ -41,13 +41,11 @@ def test_the_information_page_is_public_cacheable_and_shows_fees(app, client, ge
     assert "文件證明" in chinese and "新臺幣400元" in chinese
 
 
-def test_fees_come_from_the_settings(app, client):
-    app.config.update(DOCUMENT_FEE_PER_COPY=450, DOCUMENT_EXPRESS_FEE=250)
-    try:
-        text = client.get("/documents").get_data(as_text=True)
-        assert "NT$450" in text and "NT$700" in text
-    finally:
-        app.config.update(DOCUMENT_FEE_PER_COPY=400, DOCUMENT_EXPRESS_FEE=200)
+def test_fees_come_from_the_settings(monkeypatch, app, client):
+    monkeypatch.setitem(app.config, 'DOCUMENT_FEE_PER_COPY', 450)
+    monkeypatch.setitem(app.config, 'DOCUMENT_EXPRESS_FEE', 250)
+    text = client.get("/documents").get_data(as_text=True)
+    assert "NT$450" in text and "NT$700" in text
 
 
 def test_applying_asks_a_signed_out_visitor_to_sign_in_first(client):
@@ -161,15 +159,12 @@ def test_scans_are_checked_by_content_and_count_and_nothing_is_half_saved(app, c
     assert (count(app, Case), count(app, Upload)) == (0, 0) and outbox() == []
 
 
-def test_a_file_over_the_size_limit_is_refused(app, client, citizen):
-    app.config["DOCUMENT_MAX_FILE_MB"] = 1
-    try:
-        sign_in(client, citizen)
-        big = pdf_bytes() + b"%" + b"0" * (1024 * 1024)
-        response = send(client, request_fields(app), (big, "big.pdf"))
-        assert response.status_code == 400 and "smaller than 1 MB" in response.get_data(as_text=True)
-    finally:
-        app.config["DOCUMENT_MAX_FILE_MB"] = 10
+def test_a_file_over_the_size_limit_is_refused(monkeypatch, app, client, citizen):
+    monkeypatch.setitem(app.config, "DOCUMENT_MAX_FILE_MB", 1)
+    sign_in(client, citizen)
+    big = pdf_bytes() + b"%" + b"0" * (1024 * 1024)
+    response = send(client, request_fields(app), (big, "big.pdf"))
+    assert response.status_code == 400 and "smaller than 1 MB" in response.get_data(as_text=True)
 
 
 def noise_png(megabytes: int) -> bytes:

@@ -110,23 +110,20 @@ def test_checks_keep_no_address_or_code(app):
     assert columns == {"id", "at", "code_found", "result", "record_id"}
 
 
-def test_checks_are_rate_limited_per_address_with_a_translated_page(app, client):
-    app.config["DOCUMENT_VERIFY_RATE_LIMIT"] = "3 per minute"
-    try:
-        code = format_code(new_code())
-        statuses = [client.get(f"/verify/{code}").status_code for _ in range(2)]
-        statuses.append(client.get(f"/verify?code={code}").status_code)
-        assert statuses == [200, 200, 200]
-        refused = client.get(f"/verify/{code}", headers={"Accept-Language": "zh-TW"})
-        assert refused.status_code == 429 and refused.headers["Retry-After"]
-        assert "請求次數過多" in refused.get_data(as_text=True)
-        assert client.get("/verify").status_code == 200  # the empty form is not a check
-        other = app.test_client()
-        other.environ_base["REMOTE_ADDR"] = "192.0.2.7"
-        assert other.get(f"/verify/{code}").status_code == 200
-        assert len(checks(app)) == 4
-    finally:
-        app.config["DOCUMENT_VERIFY_RATE_LIMIT"] = "30 per minute"
+def test_checks_are_rate_limited_per_address_with_a_translated_page(monkeypatch, app, client):
+    monkeypatch.setitem(app.config, "DOCUMENT_VERIFY_RATE_LIMIT", "3 per minute")
+    code = format_code(new_code())
+    statuses = [client.get(f"/verify/{code}").status_code for _ in range(2)]
+    statuses.append(client.get(f"/verify?code={code}").status_code)
+    assert statuses == [200, 200, 200]
+    refused = client.get(f"/verify/{code}", headers={"Accept-Language": "zh-TW"})
+    assert refused.status_code == 429 and refused.headers["Retry-After"]
+    assert "請求次數過多" in refused.get_data(as_text=True)
+    assert client.get("/verify").status_code == 200  # the empty form is not a check
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    assert other.get(f"/verify/{code}").status_code == 200
+    assert len(checks(app)) == 4
 
 
 def test_the_empty_check_page_and_the_public_key_are_cacheable(app, client, get_page):

@@ -410,13 +410,10 @@ def test_the_service_level_clock_starts_at_confirmation_and_overdue_messages_are
                                        officer.get("/staff/queue?overdue=y").get_data(as_text=True))
 
 
-def test_the_service_level_time_is_a_setting(app, make_message, load_message):
-    app.config["MAILBOX_SLA_DAYS"] = 2
-    try:
-        with time_machine.travel(datetime(2026, 11, 2, 9, 0, tzinfo=TAIPEI)):
-            reference = make_message()
-    finally:
-        app.config["MAILBOX_SLA_DAYS"] = 6
+def test_the_service_level_time_is_a_setting(monkeypatch, app, make_message, load_message):
+    monkeypatch.setitem(app.config, "MAILBOX_SLA_DAYS", 2)
+    with time_machine.travel(datetime(2026, 11, 2, 9, 0, tzinfo=TAIPEI)):
+        reference = make_message()
     assert load_message(reference)[0].due_at.astimezone(TAIPEI).date().isoformat() == "2026-11-04"
 
 
@@ -528,7 +525,7 @@ def test_a_related_reference_typed_loosely_is_kept_in_its_stored_form(app, clien
     assert load_message(only_case(app))[1].related_reference == reference
 
 
-def test_three_large_attachments_fit_with_the_csrf_check_on(app, client):
+def test_three_large_attachments_fit_with_the_csrf_check_on(monkeypatch, app, client):
     """Three files near 5 MB make a body above the app's usual limit; this form accepts it."""
     import os
 
@@ -543,13 +540,10 @@ def test_three_large_attachments_fit_with_the_csrf_check_on(app, client):
 
     files = [noisy_png() for _ in range(3)]
     assert all(4.5 * 1024 * 1024 < len(f) < 5 * 1024 * 1024 for f in files) and sum(map(len, files)) > 12 * 1024 * 1024
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        page = client.get("/mailbox").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        response = post_message(client, files=[(f, f"photo{n}.png") for n, f in enumerate(files)], csrf_token=token)
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    page = client.get("/mailbox").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = post_message(client, files=[(f, f"photo{n}.png") for n, f in enumerate(files)], csrf_token=token)
     assert response.status_code == 200 and "Check your email" in response.get_data(as_text=True)
     assert count(app, Upload) == 3
 

@@ -18,20 +18,18 @@ def test_the_worker_delivers_queued_mail_over_smtp(app, client, smtp_server, out
     assert [m.status for m in outbox()] == ["sent"]
 
 
-def test_a_mail_server_that_is_down_delays_mail_but_loses_nothing(app, client, outbox):
+def test_a_mail_server_that_is_down_delays_mail_but_loses_nothing(monkeypatch, app, client, outbox):
     client.post("/account/reset", data={"email": "nobody@example.tw"})  # nothing queued for an unknown address
     client.post("/account/register", data={"name": "Amy", "email": "amy@example.tw",
                                            "password": "correct horse battery staple",
                                            "password_confirm": "correct horse battery staple"})
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())  # nobody listens there
-    try:
-        from portal.core.outbox import deliver_pending
-        from portal.extensions import db
+    monkeypatch.setitem(app.config, 'SMTP_HOST', "127.0.0.1")
+    monkeypatch.setitem(app.config, 'SMTP_PORT', free_port())
+    from portal.core.outbox import deliver_pending
+    from portal.extensions import db
 
-        with app.app_context():
-            sent, failed = deliver_pending(db.session)
-    finally:
-        app.config.update(SMTP_HOST=None)
+    with app.app_context():
+        sent, failed = deliver_pending(db.session)
     assert (sent, failed) == (0, 1)
     [message] = outbox()
     assert message.status == "queued" and message.attempts == 1 and message.last_error

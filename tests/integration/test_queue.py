@@ -8,6 +8,7 @@ import time_machine
 from portal.core.workdays import TAIPEI
 from tests.fixtures.accounts import sign_in
 from tests.fixtures.cases import load_case
+from tests.fixtures.pages import text_of
 
 
 def references_on(page_html: str) -> list[str]:
@@ -69,7 +70,7 @@ def test_filters_by_status_and_holder(app, citizen, officer, make_enquiry):
     sign_in(client, officer)
     client.post(f"/staff/cases/{first}/claim", data={"version": 1})
     client.post(f"/staff/cases/{first}/act", data={"action": "start", "version": 2})
-    assert references_on(client.get("/staff/queue?status=in_progress").get_data(as_text=True)) == [first]
+    assert references_on(client.get("/staff/queue?status=enquiry:in_progress").get_data(as_text=True)) == [first]
     assert references_on(client.get("/staff/queue?assigned=nobody").get_data(as_text=True)) == [second]
     assert references_on(client.get("/staff/queue?assigned=me").get_data(as_text=True)) == [first]
 
@@ -111,3 +112,20 @@ def test_nothing_is_queued_for_staff_once_closed(app, citizen, officer, make_enq
 
     with app.app_context():
         assert db.session.scalar(sa.select(Case.closed_at).where(Case.reference == reference)) is not None
+
+
+def test_the_status_filter_names_each_status_once_per_kind_in_staff_words(app, citizen, officer, get_page,
+                                                                          make_enquiry, make_passport_application):
+    enquiry, passport = make_enquiry(citizen), make_passport_application(citizen, pickup="mission:tokyo")
+    client = app.test_client()
+    sign_in(client, officer)
+    _, page = get_page("/staff/queue", client_=client)
+    select = page.find(".//select[@name='status']")
+    groups = {group.get("label"): [o.text for o in group.iter("option")] for group in select.iter("optgroup")}
+    values = [o.get("value") for o in select.iter("option")]
+    assert len(values) == len(set(values)) and {"General enquiry", "Passport application"} <= set(groups)
+    assert "Waiting for the citizen" in groups["General enquiry"]
+    assert "Waiting for your reply" not in text_of(page) and "We have contacted you" not in text_of(page)
+    # Both cases are "submitted"; the filter names the kind with the status.
+    assert references_on(client.get("/staff/queue?status=enquiry:submitted").get_data(as_text=True)) == [enquiry]
+    assert references_on(client.get("/staff/queue?status=passport:submitted").get_data(as_text=True)) == [passport]

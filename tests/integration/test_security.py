@@ -78,16 +78,13 @@ def test_the_app_refuses_to_start_without_a_secret_key(app):
         create_app({"DATABASE_URL": app.config["DATABASE_URL"]}, env="production")
 
 
-def test_a_form_without_its_csrf_token_gets_a_translated_400(app, client):
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        response = client.post("/account/login", data={"email": "a@example.tw", "password": "x"})
-        assert response.status_code == 400
-        assert "The form had expired" in response.get_data(as_text=True)
-        zh = client.post("/account/login", data={}, headers={"Accept-Language": "zh-TW"})
-        assert "zh-Hant-TW" in zh.get_data(as_text=True)
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
+def test_a_form_without_its_csrf_token_gets_a_translated_400(monkeypatch, app, client):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    response = client.post("/account/login", data={"email": "a@example.tw", "password": "x"})
+    assert response.status_code == 400
+    assert "The form had expired" in response.get_data(as_text=True)
+    zh = client.post("/account/login", data={}, headers={"Accept-Language": "zh-TW"})
+    assert "zh-Hant-TW" in zh.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("path, status", [("/no-such-page", 404), ("/account/login/../../etc", 404)])

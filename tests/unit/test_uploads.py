@@ -6,7 +6,8 @@ import pytest
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
-from portal.core.uploads import UploadError, check_file, strip_image_metadata
+from portal.core.refusal import Refused
+from portal.core.uploads import check_file, strip_image_metadata
 from tests.fixtures.files import image_bytes, pdf_bytes
 
 
@@ -34,23 +35,23 @@ def test_real_files_of_the_allowed_kinds_are_accepted():
     (b"", "photo.jpg", "The file is empty."),
 ])
 def test_files_that_are_not_what_they_claim_are_refused(data, name, reason):
-    with pytest.raises(UploadError, match=reason):
+    with pytest.raises(Refused, match=reason):
         check_file(upload(data, name), allowed=("jpeg", "png"), max_megabytes=5)
 
 
 def test_a_pdf_renamed_as_a_photo_is_refused():
-    with pytest.raises(UploadError, match="must be a JPEG, PNG file"):
+    with pytest.raises(Refused, match="must be a JPEG, PNG file"):
         check_file(upload(pdf_bytes(), "photo.jpg"), allowed=("jpeg", "png"), max_megabytes=5)
 
 
 def test_a_broken_pdf_is_refused():
-    with pytest.raises(UploadError, match="PDF could not be read"):
+    with pytest.raises(Refused, match="PDF could not be read"):
         check_file(upload(b"%PDF-1.7\n garbage", "a.pdf"), allowed=("pdf",), max_megabytes=5)
 
 
 def test_files_over_the_limit_are_refused_without_reading_them_all():
     big = image_bytes() + b"\0" * (1024 * 1024)
-    with pytest.raises(UploadError, match="smaller than 1 MB"):
+    with pytest.raises(Refused, match="smaller than 1 MB"):
         check_file(upload(big, "photo.jpg"), allowed=("jpeg",), max_megabytes=1)
 
 

@@ -1,19 +1,27 @@
-"""The cases table and its append-only event history."""
+"""The cases table and its append-only event history.
+
+The core names the accounts and missions tables only by name, so it imports no domain's models.
+"""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.accounts.models import User
 from portal.core.db import Base, UTCDateTime, utcnow
-from portal.missions.models import Mission
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+    from portal.missions.models import Mission
 
 
 class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
         sa.Index("ix_cases_queue", "closed_at", "priority", "due_at", "id"),
+        # The same form token twice is the same submission of that kind, and only of that kind.
+        sa.UniqueConstraint("kind", "idempotency_key", name="uq_cases_kind_idempotency_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,13 +39,13 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: set while the case waits on the citizen; the service-level clock is paused meanwhile
     waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: a token minted when the form was shown, so submitting it twice makes one case
-    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    #: a token minted when the form was shown, so submitting it twice makes one case (unique per kind)
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64))
     version: Mapped[int] = mapped_column(default=1)
 
-    mission: Mapped[Mission] = relationship()
-    applicant: Mapped[User | None] = relationship(foreign_keys=[applicant_id])
-    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    mission: Mapped["Mission"] = relationship("Mission")
+    applicant: Mapped["User | None"] = relationship("User", foreign_keys=[applicant_id])
+    assignee: Mapped["User | None"] = relationship("User", foreign_keys=[assignee_id])
     events: Mapped[list["CaseEvent"]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan")
 
@@ -71,4 +79,4 @@ class CaseEvent(Base):
     is_internal: Mapped[bool] = mapped_column(default=False)
 
     case: Mapped[Case] = relationship(back_populates="events")
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped["User | None"] = relationship("User")

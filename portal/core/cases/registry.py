@@ -1,8 +1,15 @@
 """The kinds of case the portal knows. A domain registers its workflow when its package loads."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from portal.core.cases.workflow import Workflow
+
+#: load_detail(session, case) → the kind's detail row, or None
+DetailLoader = Callable[[Any, Any], Any]
+#: after_transition(session, case, event, *, by) → None
+FollowUp = Callable[..., None]
 
 
 @dataclass(frozen=True)
@@ -11,16 +18,17 @@ class CaseKind:
     #: template included on the staff and citizen case pages for the kind's own details
     detail_template: str
     #: loads the kind's detail row for a case
-    load_detail: object
-    #: after_transition(session, case, event, by=user): the kind's own follow-up to a move (for
-    #: example issuing verification records), run inside transition() so it shares its unit of work
-    after_transition: object = None
+    load_detail: DetailLoader
+    #: the kind's own follow-up to a move (for example issuing verification records), run inside
+    #: transition() so it shares its unit of work
+    after_transition: FollowUp | None = None
 
 
 _KINDS: dict[str, CaseKind] = {}
 
 
-def register_kind(workflow: Workflow, *, detail_template: str, load_detail, after_transition=None) -> None:
+def register_kind(workflow: Workflow, *, detail_template: str, load_detail: DetailLoader,
+                  after_transition: FollowUp | None = None) -> None:
     _KINDS[workflow.kind] = CaseKind(workflow, detail_template, load_detail, after_transition)
 
 

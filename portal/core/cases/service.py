@@ -1,49 +1,83 @@
 """Opening cases and moving them through their workflow. Flushes; never commits."""
 
 from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from portal.core import policy
 from portal.core.cases import registry
 from portal.core.cases.models import Case, CaseEvent
 from portal.core.cases.registry import workflow_for
-from portal.core.db import utcnow
+from portal.core.cases.workflow import Transition, Workflow
+from portal.core.db import DbSession, utcnow
 from portal.core.i18n import _, format_day
 from portal.core.outbox import queue_email
-from portal.core.refs import new_reference
+from portal.core.policy import Actor, Person
+from portal.core.refs import new_reference, normalise_reference
+from portal.core.refusal import Refused
 from portal.core.workdays import add_working_days, working_days_between
 
 
-class CaseError(Exception):
-    """A refused case operation; the message is translated and fit to show."""
+class Rule(StrEnum):
+    """Which rule refused a move on a case."""
+
+    #: someone else changed the case since the page was shown
+    STALE = "stale"
+    #: the action does not start from the case's current status
+    WRONG_STATUS = "wrong_status"
+    #: this person may not take the action on this case (their part in it, or its own page does it)
+    NOT_ALLOWED = "not_allowed"
+    #: staff act only on a case they hold
+    NOT_HELD = "not_held"
+    #: the action was open only for a while after the case reached its status
+    WINDOW_PASSED = "window_passed"
+    #: the action needs a note
+    NOTE_MISSING = "note_missing"
+    #: another officer holds the case
+    CLAIMED = "claimed"
 
 
-class StaleCase(CaseError):
-    pass
+class CaseRefused(Refused):
+    """A refused move on a case, saying which rule refused it."""
+
+    def __init__(self, message: str, rule: Rule):
+        super().__init__(message)
+        self.rule = rule
 
 
-def sla_days(workflow) -> int:
+def sla_days(workflow: Workflow) -> int:
     """Working days the kind has to answer: its setting when it names one, else the workflow's own value."""
     if workflow.sla_setting and workflow.sla_setting in current_app.config:
         return int(current_app.config[workflow.sla_setting])
     return workflow.sla_working_days
 
 
-def open_case(session, *, kind: str, mission_id: int, applicant, summary: str,
+def submitted_before(session: DbSession, kind: str, idempotency_key: str | None,
+                     applicant: Person | None) -> Case | None:
+    """The case of this kind an earlier submission of the same form made, if any. Someone else's
+    token (a form copied between accounts) is refused rather than answered with their case."""
+    if not idempotency_key:
+        return None
+    existing = session.scalar(sa.select(Case).where(Case.kind == kind, Case.idempotency_key == idempotency_key))
+    if existing is not None and existing.applicant_id != (applicant.id if applicant else None):
+        raise Refused(_("This form has expired. Submit it again."))
+    return existing
+
+
+def open_case(session: DbSession, *, kind: str, mission_id: int, applicant: Person | None, summary: str,
               idempotency_key: str | None = None, priority: int = 0, now: datetime | None = None,
               status: str | None = None, notify: bool = True) -> tuple[Case, bool]:
     """Create a case in its workflow's first status (or another of its statuses). Returns (case, created);
     a repeated idempotency key returns the case already made instead of a new one. notify=False leaves
     the acknowledgement email to the kind, when it has more to say than the generic one."""
-    if idempotency_key:
-        existing = session.scalar(sa.select(Case).where(Case.idempotency_key == idempotency_key))
-        if existing is not None:
-            if existing.applicant_id != (applicant.id if applicant else None):
-                raise CaseError(_("This form has expired. Submit it again."))
-            return existing, False
+    existing = submitted_before(session, kind, idempotency_key, applicant)
+    if existing is not None:
+        return existing, False
     workflow = workflow_for(kind)
     now = now or utcnow()
     opening = workflow.status(status or workflow.initial)
@@ -58,7 +92,7 @@ def open_case(session, *, kind: str, mission_id: int, applicant, summary: str,
             session.flush()
     except IntegrityError:
         # Another request with the same key won the race: answer with its case.
-        existing = session.scalar(sa.select(Case).where(Case.idempotency_key == idempotency_key))
+        existing = submitted_before(session, kind, idempotency_key, applicant)
         if existing is None:
             raise
         return existing, False
@@ -71,6 +105,23 @@ def open_case(session, *, kind: str, mission_id: int, applicant, summary: str,
     return case, True
 
 
+def case_by_reference(session: DbSession, reference: str, *, kind: str | None = None) -> Case | None:
+    """A case by its reference as a person typed or a link carried it; of one kind when `kind` is given.
+    Whether the person may see it is the policy's question, not this one's."""
+    query = sa.select(Case).where(Case.reference == normalise_reference(reference or ""))
+    return session.scalar(query.where(Case.kind == kind) if kind else query)
+
+
+def record_event(session: DbSession, case: Case, action: str, *, by: Actor, note: str | None = None,
+                 internal: bool = False, now: datetime | None = None) -> CaseEvent:
+    """A history event that is not a move (a claim, files added, a revocation): the status stays."""
+    event = CaseEvent(case=case, at=now or utcnow(), actor_id=by.id, action=action, from_status=case.status,
+                      to_status=case.status, note=note, is_internal=internal)
+    session.add(event)
+    session.flush()
+    return event
+
+
 def entered_status_at(case: Case) -> datetime:
     """When the case reached its current status (claims and releases leave the status as it was)."""
     for event in reversed(case.events):
@@ -79,19 +130,19 @@ def entered_status_at(case: Case) -> datetime:
     return case.submitted_at
 
 
-def window_closes(case: Case, move) -> datetime | None:
+def window_closes(case: Case, move: Transition) -> datetime | None:
     """The end of the time an action with window_days stays open, or None when it has no such limit."""
     if not move.window_days:
         return None
     return entered_status_at(case) + timedelta(days=move.window_days)
 
 
-def _window_passed(case: Case, move, now: datetime) -> bool:
+def _window_passed(case: Case, move: Transition, now: datetime) -> bool:
     closes = window_closes(case, move)
     return closes is not None and now >= closes
 
 
-def allowed_actions(case: Case, user, now: datetime | None = None) -> list:
+def allowed_actions(case: Case, user: Actor, now: datetime | None = None) -> list[Transition]:
     """Actions the user may take now, including those a kind's own pages carry out (own_form)."""
     workflow = workflow_for(case.kind)
     now = now or utcnow()
@@ -101,27 +152,38 @@ def allowed_actions(case: Case, user, now: datetime | None = None) -> list:
 
 def _check_version(case: Case, expected_version: int | None) -> None:
     if expected_version is not None and case.version != expected_version:
-        raise StaleCase(_("Someone else changed this case while you were looking at it. "
-                          "Check its latest state below and try again."))
+        raise CaseRefused(_("Someone else changed this case while you were looking at it. "
+                            "Check its latest state below and try again."), Rule.STALE)
 
 
-def transition(session, case: Case, action: str, *, by, note: str | None = None,
+def _check_move(case: Case, move: Transition | None, by: Actor, *, own_form: bool) -> Transition:
+    """The move, if this person may make it on this case now; else a refusal saying why."""
+    party = policy.party_of(by, case)
+    if move is None:
+        raise CaseRefused(_("That action is not available for this case now: it is “%(status)s”.",
+                            status=workflow_for(case.kind).status(case.status).title), Rule.WRONG_STATUS)
+    if party is None or not move.allows(party) or (move.own_form and not own_form):
+        raise CaseRefused(_("You cannot take this action on this case."), Rule.NOT_ALLOWED)
+    if not policy.can_take(by, move, case):
+        raise CaseRefused(_("Claim this case before you act on it."), Rule.NOT_HELD)
+    return move
+
+
+def transition(session: DbSession, case: Case, action: str, *, by: Actor, note: str | None = None,
                expected_version: int | None = None, now: datetime | None = None,
                own_form: bool = False) -> CaseEvent:
     """Apply a workflow action: new status, history event and notification, all or nothing.
     Actions marked own_form are refused unless their kind's own code says it is carrying them out."""
     workflow = workflow_for(case.kind)
     _check_version(case, expected_version)
-    move = workflow.transition(case.status, action)
-    if move is None or not policy.can_take(by, move, case) or (move.own_form and not own_form):
-        raise CaseError(_("That action is not available for this case now."))
+    move = _check_move(case, workflow.transition(case.status, action), by, own_form=own_form)
     now = now or utcnow()
     if _window_passed(case, move, now):
-        raise CaseError(_("“%(action)s” was possible until %(date)s. That time has passed.",
-                          action=move.title, date=format_day(window_closes(case, move))))
+        raise CaseRefused(_("“%(action)s” was possible until %(date)s. That time has passed.",
+                            action=move.title, date=format_day(window_closes(case, move))), Rule.WINDOW_PASSED)
     note = (note or "").strip() or None
     if move.note_required and not note:
-        raise CaseError(_("Enter a note: this action needs one."))
+        raise CaseRefused(_("Enter a note: this action needs one."), Rule.NOTE_MISSING)
     source, target = case.status, workflow.status(move.target)
     if case.waiting_since is not None and not target.waits_on_citizen:
         paused = working_days_between(case.waiting_since, now)
@@ -144,35 +206,32 @@ def transition(session, case: Case, action: str, *, by, note: str | None = None,
     return event
 
 
-def claim(session, case: Case, *, by, now: datetime | None = None) -> None:
+def claim(session: DbSession, case: Case, *, by: Actor, now: datetime | None = None) -> None:
     """Take a case. Two officers claiming at once: the database lets exactly one win."""
     if not policy.can_claim(by, case):
-        raise CaseError(_("This case cannot be claimed: someone already holds it, or it is closed."))
+        raise CaseRefused(_("This case cannot be claimed: someone already holds it, or it is closed."),
+                          Rule.NOT_ALLOWED)
     now = now or utcnow()
-    won = session.execute(
+    won = cast(CursorResult, session.execute(
         sa.update(Case)
         .where(Case.id == case.id, Case.assignee_id.is_(None), Case.closed_at.is_(None))
         .values(assignee_id=by.id, version=Case.version + 1)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     session.refresh(case)
     if won != 1:
-        raise CaseError(_("Another officer claimed this case a moment ago."))
-    session.add(CaseEvent(case=case, at=now, actor_id=by.id, action="claim", from_status=case.status,
-                          to_status=case.status, is_internal=True))
-    session.flush()
+        raise CaseRefused(_("Another officer claimed this case a moment ago."), Rule.CLAIMED)
+    record_event(session, case, "claim", by=by, internal=True, now=now)
 
 
-def release(session, case: Case, *, by, expected_version: int | None = None,
+def release(session: DbSession, case: Case, *, by: Actor, expected_version: int | None = None,
             now: datetime | None = None) -> None:
     """Give a held case back to the queue (its holder, or a supervisor)."""
     _check_version(case, expected_version)
     if not policy.can_release(by, case):
-        raise CaseError(_("You cannot release this case."))
+        raise CaseRefused(_("You cannot release this case."), Rule.NOT_ALLOWED)
     case.assignee_id = None
-    session.add(CaseEvent(case=case, at=now or utcnow(), actor_id=by.id, action="release",
-                          from_status=case.status, to_status=case.status, is_internal=True))
-    session.flush()
+    record_event(session, case, "release", by=by, internal=True, now=now)
 
 
 def history(case: Case, *, for_staff: bool) -> list[CaseEvent]:

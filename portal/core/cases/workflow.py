@@ -13,12 +13,19 @@ SYSTEM = "system"
 @dataclass(frozen=True)
 class Status:
     name: str
-    title: object  # a lazy translated string
+    #: what the citizen reads (a lazy translated string)
+    title: object
     is_closed: bool = False
     #: the case waits on the citizen: the service-level clock stops
     waits_on_citizen: bool = False
     #: open, but not work for staff yet (e.g. an email address still to be confirmed): the queue leaves it out
     hidden_from_queue: bool = False
+    #: what staff read, where the citizen's words would mislead them ("Waiting for your reply"); else the title
+    staff_title: object = None
+
+    def __post_init__(self):
+        if self.staff_title is None:
+            object.__setattr__(self, "staff_title", self.title)
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,8 @@ def test_a_minor_update_tells_nobody(app, client, outbox, publish_advice, run_wo
     assert not [m for m in outbox() if m.subject.startswith("Travel advice changed")]
 
 
-def test_one_click_unsubscribe_needs_no_form_token_and_keeps_the_reason(app, client, outbox, publish_advice,
-                                                                          run_worker):
+def test_one_click_unsubscribe_needs_no_form_token_and_keeps_the_reason(monkeypatch, app, client, outbox,
+                                                                          publish_advice, run_worker):
     from portal.advisories.models import Subscription
 
     publish_advice("TH", "grey")
@@ -56,15 +56,12 @@ def test_one_click_unsubscribe_needs_no_form_token_and_keeps_the_reason(app, cli
         from portal.extensions import db
 
         token = db.session.scalar(sa.select(Subscription.token))
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        page = client.get(f"/advisories/unsubscribe/{token}")
-        assert page.status_code == 200
-        one_click = client.post(f"/advisories/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
-        assert one_click.status_code == 200
-        client.post(f"/advisories/unsubscribe/{token}", data={"reason": "Too many emails"})
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    page = client.get(f"/advisories/unsubscribe/{token}")
+    assert page.status_code == 200
+    one_click = client.post(f"/advisories/unsubscribe/{token}", data={"List-Unsubscribe": "One-Click"})
+    assert one_click.status_code == 200
+    client.post(f"/advisories/unsubscribe/{token}", data={"reason": "Too many emails"})
     assert count(app, Subscription, Subscription.unsubscribed_at.is_not(None)) == 1
     with app.app_context():
         assert db.session.scalar(sa.select(Subscription.unsubscribe_reason)) == "Too many emails"
@@ -132,8 +129,8 @@ def test_the_worker_runs_the_fan_out_once_even_if_asked_twice(app, client, outbo
     assert count(app, AlertDelivery) == 1
 
 
-def test_staff_see_queued_sent_failed_and_retried_per_alert(app, client, outbox, publish_advice, run_worker,
-                                                            editors):
+def test_staff_see_queued_sent_failed_and_retried_per_alert(monkeypatch, app, client, outbox, publish_advice,
+                                                            run_worker, editors):
     import socket
 
     from aiosmtpd.controller import Controller
@@ -153,24 +150,22 @@ def test_staff_see_queued_sent_failed_and_retried_per_alert(app, client, outbox,
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    monkeypatch.setitem(app.config, 'SMTP_HOST', "127.0.0.1")
+    monkeypatch.setitem(app.config, 'SMTP_PORT', port)
+    with app.app_context():
+        deliver_pending(db.session)  # nobody listens: every message fails once
+        db.session.execute(sa.update(OutboxMessage).values(next_attempt_at=OutboxMessage.created_at))
+        # bob's message gives up (as after its last attempt); amy's is retried
+        db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.to_address == "bob@example.tw")
+                           .values(status="failed"))
+        db.session.commit()
+    smtp = Controller(Sink(), hostname="127.0.0.1", port=port)
+    smtp.start()
     try:
         with app.app_context():
-            deliver_pending(db.session)  # nobody listens: every message fails once
-            db.session.execute(sa.update(OutboxMessage).values(next_attempt_at=OutboxMessage.created_at))
-            # bob's message gives up (as after its last attempt); amy's is retried
-            db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.to_address == "bob@example.tw")
-                               .values(status="failed"))
-            db.session.commit()
-        smtp = Controller(Sink(), hostname="127.0.0.1", port=port)
-        smtp.start()
-        try:
-            with app.app_context():
-                deliver_pending(db.session)
-        finally:
-            smtp.stop()
+            deliver_pending(db.session)
     finally:
-        app.config.update(SMTP_HOST=None)
+        smtp.stop()
     with app.app_context():
         alert_id = db.session.scalar(sa.select(Alert.id).where(Alert.audience == "subscribers")
                                      .order_by(Alert.created_at.desc()).limit(1))

@@ -1,14 +1,15 @@
 """Overseas travel registration: register, confirm, change, cancel, targeted alerts, mission
 counts, erasure, bad input and other people's trips."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 import time_machine
 
+from portal.core.workdays import taipei_today
 from tests.fixtures.accounts import sign_in
 
-TODAY = date.today()
+TODAY = taipei_today()  # the portal's day, whatever the hour in UTC
 
 
 def trip(country="TH", start=None, end=None, **extra):

@@ -234,35 +234,33 @@ def test_the_declaration_must_be_ticked(app, client, citizen):
     assert count(app, Case) == 0
 
 
-def test_the_daily_cap_closes_applications_until_midnight_taipei_and_keeps_drafts(app, client, citizen,
+def test_the_daily_cap_closes_applications_until_midnight_taipei_and_keeps_drafts(monkeypatch, app, client, citizen,
                                                                                   make_passport_application,
-                                                                                  make_passport_draft, make_user):
+                                                                                  make_passport_draft,
+                                                                                  make_user):
     from portal.core.cases.models import Case
 
-    app.config["PASSPORT_DAILY_CAP"] = 1
-    try:
-        with time_machine.travel(datetime(2026, 11, 27, 3, 0, tzinfo=UTC), tick=False):
-            waiting = make_passport_draft(citizen)
-            make_passport_application(make_user("citizen"))
-            sign_in(client, citizen)
-            page = client.get("/passports/apply").get_data(as_text=True)
-            assert "applications are full" in page and "28 November 2026 00:00" in page
-            response = send(client, waiting, status=400)
-            assert "online applications are full. Your application is saved" in response.get_data(as_text=True)
-            assert count(app, Case) == 1 and draft_row(app, waiting).case_id is None
-        # 00:00 Taipei is 16:00 UTC the day before.
-        with time_machine.travel(datetime(2026, 11, 27, 16, 0, 1, tzinfo=UTC), tick=False):
-            sign_in(client, citizen)  # thirteen hours on, the session has ended; the draft has not
-            assert "applications are full" not in client.get("/passports/apply").get_data(as_text=True)
-            send(client, waiting)
-            assert count(app, Case) == 2
-    finally:
-        app.config["PASSPORT_DAILY_CAP"] = 500
+    monkeypatch.setitem(app.config, "PASSPORT_DAILY_CAP", 1)
+    with time_machine.travel(datetime(2026, 11, 27, 3, 0, tzinfo=UTC), tick=False):
+        waiting = make_passport_draft(citizen)
+        make_passport_application(make_user("citizen"))
+        sign_in(client, citizen)
+        page = client.get("/passports/apply").get_data(as_text=True)
+        assert "applications are full" in page and "28 November 2026 00:00" in page
+        response = send(client, waiting, status=400)
+        assert "online applications are full. Your application is saved" in response.get_data(as_text=True)
+        assert count(app, Case) == 1 and draft_row(app, waiting).case_id is None
+    # 00:00 Taipei is 16:00 UTC the day before.
+    with time_machine.travel(datetime(2026, 11, 27, 16, 0, 1, tzinfo=UTC), tick=False):
+        sign_in(client, citizen)  # thirteen hours on, the session has ended; the draft has not
+        assert "applications are full" not in client.get("/passports/apply").get_data(as_text=True)
+        send(client, waiting)
+        assert count(app, Case) == 2
 
 
 def test_counting_todays_submissions_is_one_query(app, citizen, make_passport_application, count_queries):
     from portal.extensions import db
-    from portal.passports.service import submissions_today
+    from portal.passports.rules import submissions_today
 
     for _ in range(3):
         make_passport_application(citizen)

@@ -155,7 +155,7 @@ def test_wrong_users_cannot_see_or_move_a_passport_case(app, client, citizen, ma
     # The applicant cannot take staff actions on their own case.
     mine = signed_in(app, citizen)
     refused = mine.post(f"/account/cases/{reference}", data={"action": "approve", "version": 1})
-    assert "That action is not available for this case now." in refused.get_data(as_text=True)
+    assert "You cannot take this action on this case." in refused.get_data(as_text=True)
     # An officer of the mission must claim before acting; a supervisor elsewhere sees it.
     tokyo = signed_in(app, make_user("staff", mission="tokyo"))
     assert act(app, tokyo, reference, "approve").status_code == 409
@@ -186,7 +186,7 @@ def test_staff_compare_a_renewal_with_the_previous_application(app, citizen, off
 def test_a_renewal_keeps_the_name_of_the_previous_passport_unless_a_change_is_declared(
         app, client, citizen, officer, make_passport_application, make_passport_draft):
     from portal.core.db import unit_of_work
-    from portal.passports import service
+    from portal.passports import drafts
 
     first = make_passport_application(citizen)
     staff = signed_in(app, officer)
@@ -207,7 +207,7 @@ def test_a_renewal_keeps_the_name_of_the_previous_passport_unless_a_change_is_de
     post_step(client, token, "identity", identity_fields(name_latin="CHEN, MEILING", name_changed="y"))
     post_step(client, token, "previous", {"previous_number": number, "previous_expiry": "2036-01-01"})
     with app.app_context(), unit_of_work() as session:
-        assert service.renewal_name_differs(session, service.draft_by_token(session, token)) is False
+        assert drafts.renewal_name_differs(session, drafts.draft_by_token(session, token)) is False
 
 
 def test_identifiers_are_encrypted_at_rest_and_found_by_their_keyed_hash(app, citizen, make_passport_application):
