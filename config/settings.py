@@ -58,6 +58,9 @@ class BaseConfig:
     CACHE_DEFAULT_TIMEOUT = 3600
     # The director-general's mailbox: working days to answer a message.
     MAILBOX_SLA_DAYS = 6
+    #: a satisfaction survey link works this many days; one reminder goes this many days after it was sent
+    SURVEY_LINK_DAYS = 30
+    SURVEY_REMINDER_DAYS = 7
     DEV_MAILBOX = False
     LOAD_DEMO_ACCOUNTS = False
     HSTS = False

@@ -151,6 +151,7 @@ def configure_templates(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.filters["day"] = i18n.format_day
     app.jinja_env.filters["moment"] = i18n.format_moment
+    app.jinja_env.filters["month"] = i18n.format_month
     app.jinja_env.filters["day_attribute"] = i18n.day_attribute
     app.jinja_env.filters["moment_attribute"] = i18n.moment_attribute
     app.jinja_env.globals.update(get_locale=i18n.get_locale, html_lang=i18n.html_lang, is_chinese=i18n.is_chinese,

@@ -28,6 +28,8 @@ class User(Base):
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the citizen agrees to be asked about a service once it is completed
+    survey_emails: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     mission: Mapped[Mission | None] = relationship()
 

@@ -16,8 +16,8 @@ _ = gettext
 _l = lazy_gettext
 
 __all__ = ["_", "_l", "ngettext", "pgettext", "lazy_pgettext", "force_locale", "get_locale",
-           "roc_date", "format_day", "format_moment", "day_attribute", "moment_attribute", "select_locale",
-           "is_chinese", "html_lang", "text_lang"]
+           "roc_date", "format_day", "format_month", "format_moment", "day_attribute", "moment_attribute",
+           "select_locale", "is_chinese", "html_lang", "text_lang"]
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 
@@ -64,6 +64,14 @@ def moment_attribute(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return moment.astimezone(TAIPEI).replace(microsecond=0).isoformat()
+
+
+def format_month(month: str) -> str:
+    """A YYYY-MM month in the reader's language: 民國115年12月, or December 2026."""
+    year, number = (int(part) for part in month.split("-"))
+    if is_chinese():
+        return roc_date(date(year, number, 1)).split("月")[0] + "月"
+    return babel_format_date(date(year, number, 1), "MMMM y")
 
 
 def format_moment(moment: datetime | None) -> str:

@@ -44,7 +44,7 @@ DOCUMENT_WORKFLOW = Workflow(
                    frozenset({Role.STAFF})),
         Transition("authenticate", ("verified",), "authenticated", _l("Authenticate"), frozenset({Role.STAFF})),
         Transition(ISSUE, ("authenticated",), "issued", _l("Issue the stickers"), frozenset({Role.STAFF}),
-                   notify_applicant=True),
+                   notify_applicant=True, invites_survey=True),
         Transition("close", ("issued",), "closed", _l("Close: collected or posted"), frozenset({Role.STAFF})),
         Transition("reject", (*_OPEN_FOR_REVIEW, "info_requested", "verified", "authenticated"), "rejected",
                    _l("Reject"), frozenset({Role.STAFF}), note_required=True, notify_applicant=True),

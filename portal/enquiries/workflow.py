@@ -28,7 +28,7 @@ ENQUIRY_WORKFLOW = Workflow(
         Transition("reply", ("awaiting_citizen",), "in_progress", _l("Send your reply"),
                    frozenset({APPLICANT}), note_required=True),
         Transition("answer", ("in_progress",), "answered", _l("Send the answer and close"),
-                   frozenset({Role.STAFF}), note_required=True, notify_applicant=True),
+                   frozenset({Role.STAFF}), note_required=True, notify_applicant=True, invites_survey=True),
         Transition("withdraw", ("submitted", "in_progress", "awaiting_citizen"), "withdrawn",
                    _l("Withdraw this enquiry"), frozenset({APPLICANT})),
     ),

@@ -50,6 +50,6 @@ MAILBOX_WORKFLOW = Workflow(
         Transition("close", ("received", "assigned", "answered"), "closed", _l("Close this message"),
                    frozenset({Role.STAFF})),
         Transition("expire", ("answered",), "closed", _l("Close after the time to answer back"),
-                   frozenset({SYSTEM}), needs_claim=False),
+                   frozenset({SYSTEM}), needs_claim=False, invites_survey=True),
     ),
 )

@@ -25,6 +25,8 @@ class CaseKind:
 
 
 _KINDS: dict[str, CaseKind] = {}
+#: listeners(session, case, event, move) run after every move of every kind, inside its unit of work
+_LISTENERS: list[Callable[..., None]] = []
 
 
 def register_kind(workflow: Workflow, *, detail_template: str, load_detail: DetailLoader,
@@ -42,3 +44,15 @@ def workflow_for(name: str) -> Workflow:
 
 def all_kinds() -> list[CaseKind]:
     return list(_KINDS.values())
+
+
+def on_every_transition(listener: Callable[..., None]) -> Callable[..., None]:
+    """Register listener(session, case, event, move), run after each move of any kind (for example,
+    a survey invitation when a service is completed). Returns the listener, so it can decorate."""
+    if listener not in _LISTENERS:
+        _LISTENERS.append(listener)
+    return listener
+
+
+def transition_listeners() -> list[Callable[..., None]]:
+    return list(_LISTENERS)

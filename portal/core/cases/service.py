@@ -200,6 +200,8 @@ def transition(session: DbSession, case: Case, action: str, *, by: Actor, note: 
     follow_up = registry.kind(case.kind).after_transition
     if follow_up is not None:
         follow_up(session, case, event, by=by)
+    for listener in registry.transition_listeners():
+        listener(session, case, event, move)
     if move.notify_applicant and case.applicant is not None and case.applicant.is_active:
         queue_email(session, to=case.applicant.email, locale=case.applicant.locale,
                     template="case_updated", case=case, workflow=workflow, note=note)

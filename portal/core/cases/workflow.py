@@ -46,6 +46,8 @@ class Transition:
     own_form: bool = False
     #: the action is open only this many calendar days after the case reached its current status
     window_days: int | None = None
+    #: the move completes the service the citizen asked for: they are invited to say how it went
+    invites_survey: bool = False
 
     def allows(self, party) -> bool:
         if party in (APPLICANT, SYSTEM):
