@@ -10,4 +10,11 @@ def _load_detail(session, case):
     return detail_for(session, case)
 
 
-register_kind(ASSISTANCE_WORKFLOW, detail_template="assistance/_detail.html", load_detail=_load_detail)
+def _contact(session, case):
+    """A reporter without an account who gave an email address."""
+    detail = _load_detail(session, case)
+    return (detail.email, None) if detail is not None and detail.email else None
+
+
+register_kind(ASSISTANCE_WORKFLOW, detail_template="assistance/_detail.html", load_detail=_load_detail,
+              contact=_contact)

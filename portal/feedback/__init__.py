@@ -14,4 +14,13 @@ def _load_detail(session, case):
     return detail_for(session, case)
 
 
-register_kind(MAILBOX_WORKFLOW, detail_template="feedback/_detail.html", load_detail=_load_detail)
+def _contact(session, case):
+    """A writer without an account, once they confirmed their address."""
+    detail = _load_detail(session, case)
+    if detail is None or detail.confirmed_at is None or not detail.writer_email:
+        return None
+    return detail.writer_email, detail.writer_locale
+
+
+register_kind(MAILBOX_WORKFLOW, detail_template="feedback/_detail.html", load_detail=_load_detail,
+              contact=_contact)

@@ -290,6 +290,13 @@ def detail_for(session, case) -> MailboxMessage | None:
     return session.scalar(sa.select(MailboxMessage).where(MailboxMessage.case_id == case.id))
 
 
+def answered_in_time(session, case_ids: list[int]) -> dict[int, bool | None]:
+    """For mailbox cases: whether each was answered by its due date (None while unanswered)."""
+    rows = session.execute(sa.select(Case.id, Case.due_at, MailboxMessage.answered_at)
+                           .join(MailboxMessage, MailboxMessage.case_id == Case.id).where(Case.id.in_(case_ids)))
+    return {case_id: (answered <= due if answered else None) for case_id, due, answered in rows}
+
+
 def message_of(session, case) -> MailboxMessage:
     """The message of a mailbox case, which every one has."""
     return session.scalars(sa.select(MailboxMessage).where(MailboxMessage.case_id == case.id)).one()

@@ -10,7 +10,7 @@
 """
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -112,3 +112,50 @@ class SurveyAnswer(Base):
     improvement: Mapped[str] = mapped_column(sa.Text, default="")
     #: answers to the version's own questions, by key
     answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+
+class HiddenComment(Base):
+    """A supervisor's decision not to show an answer's comment, with the reason; apart from the answer,
+    so the answer row stays free of people and times."""
+
+    __tablename__ = "survey_hidden_comments"
+
+    answer_id: Mapped[str] = mapped_column(sa.ForeignKey("survey_answers.id", ondelete="CASCADE"), primary_key=True)
+    reason: Mapped[str] = mapped_column(sa.String(300))
+    hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    hidden_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ContactRequest(Base):
+    """A respondent who was dissatisfied and asked to be contacted: the mailbox case opened in their
+    name, with the service and mission it was about. Nothing here leads to their survey answer."""
+
+    __tablename__ = "survey_contact_requests"
+
+    mailbox_case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    service: Mapped[str] = mapped_column(sa.String(32))
+    mission_id: Mapped[int] = mapped_column(sa.ForeignKey("missions.id"))
+    month: Mapped[str] = mapped_column(sa.String(7))
+
+
+class PageUsefulness(Base):
+    """"Was this page useful?", counted per page per day: counts only, nobody's answer."""
+
+    __tablename__ = "page_usefulness"
+
+    path: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    useful: Mapped[int] = mapped_column(default=0)
+    not_useful: Mapped[int] = mapped_column(default=0)
+
+
+class PageComment(Base):
+    """What went wrong on a page, as someone chose to say it; kept with the page and the day only."""
+
+    __tablename__ = "page_comments"
+    __table_args__ = (sa.Index("ix_page_comments_day", "day"),)
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=random_answer_id)
+    path: Mapped[str] = mapped_column(sa.String(200))
+    day: Mapped[date]
+    text: Mapped[str] = mapped_column(sa.Text)

@@ -2,15 +2,19 @@
 the results supervisors read. Flushes; never commits."""
 
 import hashlib
+import re
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from portal.core import crypto
 from portal.core.cases.models import Case
+from portal.core.cases.registry import kind as kind_of
 from portal.core.cases.registry import on_every_transition, workflow_for
 from portal.core.db import DbSession, utcnow
 from portal.core.i18n import _
@@ -19,6 +23,10 @@ from portal.core.refusal import Refused
 from portal.core.workdays import taipei_today
 from portal.surveys.models import (
     Channel,
+    ContactRequest,
+    HiddenComment,
+    PageComment,
+    PageUsefulness,
     Satisfaction,
     SurveyAnswer,
     SurveyInvitation,
@@ -41,15 +49,87 @@ def month_of(moment: datetime) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+def _latest(session: DbSession, service: str) -> SurveyVersion | None:
+    return session.scalar(sa.select(SurveyVersion).where(SurveyVersion.service == service)
+                          .order_by(SurveyVersion.number.desc()).limit(1))
+
+
 def current_version(session: DbSession, service: str) -> SurveyVersion:
-    """The live version of a service's survey (the first is made when first needed)."""
-    version = session.scalar(sa.select(SurveyVersion).where(SurveyVersion.service == service)
-                             .order_by(SurveyVersion.number.desc()).limit(1))
+    """The live version of a service's survey; the first is made when the first invitation goes out
+    (two made at once: the database keeps one, and both use it)."""
+    version = _latest(session, service)
     if version is None:
-        version = SurveyVersion(service=service, number=1, questions=[])
-        session.add(version)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(SurveyVersion(service=service, number=1, questions=[]))
+        except IntegrityError:
+            pass
+        version = _latest(session, service)
+        assert version is not None
     return version
+
+
+# --- a supervisor's own questions ----------------------------------------------------------------
+
+MAX_QUESTIONS = 5
+QUESTION_TYPES = ("scale", "choice", "text")
+MAX_QUESTION_TEXT = 200
+MAX_TEXT_ANSWER = 1000
+
+
+def question_text(question: dict, *, chinese: bool) -> str:
+    return question["zh"] if chinese else question["en"]
+
+
+def define_questions(session: DbSession, service: str, questions: list[dict]) -> SurveyVersion:
+    """Replace a service's own questions (up to five, after the two every survey asks). A live survey
+    is never edited: this makes a new version, and earlier answers keep theirs."""
+    from portal.core.cases.registry import all_kinds
+
+    if service not in {k.workflow.kind for k in all_kinds()}:
+        raise Refused(_("There is no such service."))
+    if len(questions) > MAX_QUESTIONS:
+        raise Refused(_("A survey has at most %(count)d questions of its own.", count=MAX_QUESTIONS))
+    checked = []
+    for number, question in enumerate(questions, start=1):
+        field = f"questions-{number - 1}"
+        kind, zh, en = question.get("type"), (question.get("zh") or "").strip(), (question.get("en") or "").strip()
+        if kind not in QUESTION_TYPES:
+            raise Refused(_("Question %(number)d: choose its kind of answer.", number=number), field=field)
+        if not zh or not en or len(zh) > MAX_QUESTION_TEXT or len(en) > MAX_QUESTION_TEXT:
+            raise Refused(_("Question %(number)d: write it in both languages, %(count)d characters or fewer.",
+                            number=number, count=MAX_QUESTION_TEXT), field=field)
+        options = [{"zh": o["zh"].strip(), "en": o["en"].strip()} for o in question.get("options") or []]
+        if kind == "choice" and not (2 <= len(options) <= 6 and all(o["zh"] and o["en"] for o in options)):
+            raise Refused(_("Question %(number)d: give 2 to 6 choices, each as “中文 | English” on its own line.",
+                            number=number), field=field)
+        checked.append({"key": f"q{number}", "type": kind, "zh": zh, "en": en,
+                        "options": options if kind == "choice" else []})
+    current = current_version(session, service)
+    if current.questions == checked:
+        return current
+    version = SurveyVersion(service=service, number=current.number + 1, questions=checked)
+    session.add(version)
+    session.flush()
+    return version
+
+
+def check_own_answers(version: SurveyVersion, given: dict) -> dict:
+    """The answers to a version's own questions, each optional; a value no question allows is refused."""
+    answers = {}
+    for question in version.questions:
+        value = (given.get(question["key"]) or "").strip()
+        if not value:
+            continue
+        field = f"q_{question['key']}"
+        if question["type"] == "scale" and value not in {s.value for s in Satisfaction}:
+            raise Refused(_("Choose one of the answers given."), field=field)
+        if question["type"] == "choice" and value not in {str(i) for i in range(len(question["options"]))}:
+            raise Refused(_("Choose one of the answers given."), field=field)
+        if question["type"] == "text" and len(value) > MAX_TEXT_ANSWER:
+            raise Refused(_("Write %(count)d characters or fewer.", count=MAX_TEXT_ANSWER), field=field)
+        answers[question["key"]] = value
+    return answers
 
 
 # --- invitations ---------------------------------------------------------------------------------
@@ -61,17 +141,39 @@ def invite_on_completion(session: DbSession, case: Case, event, move) -> None:
         invite(session, case, now=event.at)
 
 
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    locale: str | None
+    #: an account holder can turn survey emails off on their account page
+    has_account: bool
+
+
+def recipient_of(session: DbSession, case: Case) -> Recipient | None:
+    """Who hears about the case: its citizen's account (unless they turned survey emails off), or for a
+    case made without one, the address the kind knows (a confirmed mailbox writer, an emergency reporter)."""
+    citizen = case.applicant
+    if citizen is not None:
+        if not citizen.is_active or not citizen.survey_emails:
+            return None
+        return Recipient(citizen.email, citizen.locale, True)
+    contact = kind_of(case.kind).contact
+    found = contact(session, case) if contact is not None else None
+    return Recipient(found[0], found[1], False) if found else None
+
+
 def invite(session: DbSession, case: Case, *, now: datetime | None = None,
            channel: Channel = Channel.ONLINE) -> str | None:
-    """Email the case's citizen a one-time link, unless they have none to receive it, turned survey
+    """Email the case's citizen a one-time link, unless there is nobody to write to, they turned survey
     emails off, or already hold a link for this case. Returns the token (for tests), or None."""
-    citizen = case.applicant
-    if citizen is None or not citizen.is_active or not citizen.survey_emails:
+    recipient = recipient_of(session, case)
+    if recipient is None:
         return None
     if session.scalar(sa.select(SurveyInvitation.token_hash).where(SurveyInvitation.case_id == case.id)):
         return None
     now = now or utcnow()
     config = current_app.config
+    current_version(session, case.kind)  # the version the answer will belong to exists before any link
     token = secrets.token_urlsafe(32)
     month = month_of(now)
     invitation = SurveyInvitation(
@@ -81,7 +183,7 @@ def invite(session: DbSession, case: Case, *, now: datetime | None = None,
     session.add(invitation)
     _count_invitation(session, case.kind, case.mission_id, month)
     session.flush()
-    _mail(session, invitation, token, citizen.email, citizen.locale, template="survey_invitation", case=case)
+    _mail(session, invitation, token, recipient, template="survey_invitation", case=case)
     return token
 
 
@@ -95,11 +197,11 @@ def _count_invitation(session: DbSession, service: str, mission_id: int, month: 
         session.add(SurveyInvitationCount(service=service, mission_id=mission_id, month=month, invited=1))
 
 
-def _mail(session: DbSession, invitation: SurveyInvitation, token: str, to: str, locale: str | None, *,
+def _mail(session: DbSession, invitation: SurveyInvitation, token: str, recipient: Recipient, *,
           template: str, case: Case | None = None) -> None:
-    queue_email(session, to=to, locale=locale, template=template, token=token,
+    queue_email(session, to=recipient.email, locale=recipient.locale, template=template, token=token,
                 service=workflow_for(invitation.service).title, expires_at=invitation.expires_at,
-                reference=case.reference if case is not None else None)
+                reference=case.reference if case is not None else None, has_account=recipient.has_account)
 
 
 def remind_due(session: DbSession, now: datetime | None = None) -> int:
@@ -111,12 +213,12 @@ def remind_due(session: DbSession, now: datetime | None = None) -> int:
         SurveyInvitation.expires_at > now)).all()
     for invitation in invitations:
         case = session.get(Case, invitation.case_id)
-        citizen = case.applicant if case is not None else None
+        recipient = recipient_of(session, case) if case is not None else None
         invitation.reminded_at = now
-        if citizen is None or not citizen.is_active or not citizen.survey_emails:
+        if recipient is None:
             continue
         token = crypto.decrypt(invitation.token_cipher, table="survey_invitations", column="token_cipher")
-        _mail(session, invitation, token, citizen.email, citizen.locale, template="survey_reminder", case=case)
+        _mail(session, invitation, token, recipient, template="survey_reminder", case=case)
     session.flush()
     return len(invitations)
 
@@ -145,6 +247,8 @@ class Answered:
     case_id: int
     service: str
     mission_id: int
+    #: a mailbox case can be opened in the respondent's name only when the case has an account behind it
+    has_account: bool = True
 
 
 @dataclass(frozen=True)
@@ -166,17 +270,75 @@ def answer(session: DbSession, token: str, data: AnswerData, *, now: datetime | 
     improvement = (data.improvement or "").strip()
     if len(improvement) > MAX_IMPROVEMENT:
         raise Refused(_("Write %(count)d characters or fewer.", count=MAX_IMPROVEMENT), field="improvement")
-    context = Answered(overall.points <= 2, invitation.case_id, invitation.service, invitation.mission_id)
+    version = current_version(session, invitation.service)
+    own_answers = check_own_answers(version, data.answers)
+    case = session.get(Case, invitation.case_id)
+    context = Answered(overall.points <= 2, invitation.case_id, invitation.service, invitation.mission_id,
+                       has_account=case is not None and case.applicant_id is not None)
     spent = session.execute(sa.delete(SurveyInvitation).where(
         SurveyInvitation.token_hash == invitation.token_hash)).rowcount  # type: ignore[attr-defined]
     if spent != 1:
         raise Refused(_("This survey link has already been used or has expired."))
-    version = current_version(session, invitation.service)
     session.add(SurveyAnswer(service=invitation.service, mission_id=invitation.mission_id, month=invitation.month,
                              channel=invitation.channel.value, version_id=version.id, overall=overall.points,
-                             improvement=improvement, answers=data.answers))
+                             improvement=improvement, answers=own_answers))
     session.flush()
     return context
+
+
+# --- closing the loop, by consent only -----------------------------------------------------------
+
+MAX_CONTACT_MESSAGE = 5000
+
+
+def request_contact(session: DbSession, case_id: int, *, message: str, locale: str,
+                    now: datetime | None = None) -> Case:
+    """A dissatisfied respondent asked to be contacted: a mailbox case in their name, about the
+    service and mission, with only what they wrote now. Returns the mailbox case."""
+    from portal.feedback.service import submit_message
+
+    message = (message or "").strip()
+    if not message:
+        raise Refused(_("Write what you would like us to look into."), field="message")
+    if len(message) > MAX_CONTACT_MESSAGE:
+        raise Refused(_("Write %(count)d characters or fewer.", count=MAX_CONTACT_MESSAGE), field="message")
+    case = session.get(Case, case_id)
+    citizen = case.applicant if case is not None else None
+    if case is None or citizen is None or not citizen.is_active:
+        raise Refused(_("We cannot open a message for this service any more. Write to the Director-General's "
+                        "mailbox instead."))
+    now = now or utcnow()
+    subject = _("After the satisfaction survey: %(service)s", service=workflow_for(case.kind).title)
+    sent = submit_message(session, applicant=citizen, category="service", subject=subject,
+                          message=message, name=citizen.name, email=citizen.email, phone=None,
+                          related_reference=case.reference, files=[], locale=locale, now=now)
+    if sent.created:
+        session.add(ContactRequest(mailbox_case_id=sent.case.id, service=case.kind, mission_id=case.mission_id,
+                                   month=month_of(now)))
+        session.flush()
+    return sent.case
+
+
+@dataclass(frozen=True)
+class ContactFigures:
+    asked: int
+    answered_in_time: int
+
+
+def contact_figures(session: DbSession, *, months: list[str]) -> dict[str, ContactFigures]:
+    """Per service: how many dissatisfied respondents asked to be contacted, and how many of those
+    messages were answered within the mailbox's service level."""
+    from portal.feedback.service import answered_in_time
+
+    requests = session.execute(sa.select(ContactRequest.service, ContactRequest.mailbox_case_id)
+                               .where(ContactRequest.month.in_(months))).all()
+    in_time = answered_in_time(session, [case_id for _service, case_id in requests])
+    figures: dict[str, ContactFigures] = {}
+    for service, case_id in requests:
+        before = figures.get(service, ContactFigures(0, 0))
+        answered = 1 if in_time.get(case_id) else 0
+        figures[service] = ContactFigures(before.asked + 1, before.answered_in_time + answered)
+    return figures
 
 
 # --- results -------------------------------------------------------------------------------------
@@ -258,6 +420,122 @@ def results(session: DbSession, *, months: list[str], mission_ids: list[int] | N
             total.suppressed = total.n < SMALLEST_SHOWN or 0 < hidden.get(month, 0) < SMALLEST_SHOWN
         found.append(ServiceResults(service, cells, totals))
     return found
+
+
+# --- comments ------------------------------------------------------------------------------------
+
+MASK = "•••"
+#: what could name a person in a comment: email addresses, national IDs, passport numbers, phone numbers
+_PERSONAL = re.compile(
+    r"[^\s@]+@[^\s@]+\.[^\s@]+"
+    r"|\b[A-Za-z][1289][0-9]{8}\b"
+    r"|(?<![0-9])[0-9]{9}(?![0-9])"
+    r"|\+?[0-9][0-9 ()\-]{6,}[0-9]")
+
+
+def mask_personal_details(text: str) -> str:
+    """A comment as supervisors may read it: anything that could identify someone masked (full-width
+    characters made plain first, so they cannot slip through)."""
+    return _PERSONAL.sub(MASK, unicodedata.normalize("NFKC", text or ""))
+
+
+@dataclass(frozen=True)
+class Comment:
+    answer_id: str
+    service: str
+    month: str
+    overall: int
+    text: str
+
+
+def comments(session: DbSession, *, months: list[str], limit: int = 20) -> dict[str, list[Comment]]:
+    """Per service, the latest comments not hidden, masked; without the mission, so a comment from a
+    mission with few answers cannot be placed."""
+    rows = session.execute(
+        sa.select(SurveyAnswer.id, SurveyAnswer.service, SurveyAnswer.month, SurveyAnswer.overall,
+                  SurveyAnswer.improvement)
+        .outerjoin(HiddenComment, HiddenComment.answer_id == SurveyAnswer.id)
+        .where(SurveyAnswer.month.in_(months), SurveyAnswer.improvement != "", HiddenComment.answer_id.is_(None))
+        .order_by(SurveyAnswer.service, SurveyAnswer.month.desc(), SurveyAnswer.id))
+    found: dict[str, list[Comment]] = {}
+    for answer_id, service, month, overall, text in rows:
+        listed = found.setdefault(service, [])
+        if len(listed) < limit:
+            listed.append(Comment(answer_id, service, month, overall, mask_personal_details(text)))
+    return found
+
+
+def hide_comment(session: DbSession, answer_id: str, *, by, reason: str) -> None:
+    """A supervisor keeps a comment off the results page, saying why; the answer's figures still count."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused(_("Say why the comment is hidden."), field="reason")
+    if session.get(SurveyAnswer, answer_id) is None:
+        raise Refused(_("That comment is not there any more."))
+    if session.get(HiddenComment, answer_id) is None:
+        session.add(HiddenComment(answer_id=answer_id, reason=reason[:300], hidden_by_id=by.id))
+        session.flush()
+
+
+# --- was this page useful? -----------------------------------------------------------------------
+
+MAX_PAGE_COMMENT = 1000
+
+
+def page_of(text: str | None) -> str | None:
+    """The page a visitor rated, as a path on this site without its query, or None."""
+    path = (text or "").split("?", 1)[0].split("#", 1)[0]
+    if not path.startswith("/") or path.startswith("//") or "\\" in path or len(path) > 200:
+        return None
+    return path
+
+
+def rate_page(session: DbSession, path: str, *, useful: bool, comment: str = "", now: datetime | None = None) -> None:
+    """Count one answer for the page today (Taipei), and keep what went wrong if it was said."""
+    page = page_of(path)
+    if page is None:
+        raise Refused(_("We could not tell which page you meant."))
+    comment = (comment or "").strip()
+    if len(comment) > MAX_PAGE_COMMENT:
+        raise Refused(_("Write %(count)d characters or fewer.", count=MAX_PAGE_COMMENT), field="comment")
+    day = taipei_today(now)
+    column = PageUsefulness.useful if useful else PageUsefulness.not_useful
+    counted = session.execute(sa.update(PageUsefulness).where(PageUsefulness.path == page, PageUsefulness.day == day)
+                              .values({column: column + 1})).rowcount  # type: ignore[attr-defined]
+    if not counted:
+        try:
+            with session.begin_nested():
+                session.add(PageUsefulness(path=page, day=day, useful=int(useful), not_useful=int(not useful)))
+        except IntegrityError:  # the first answer of the day for the page came in at the same moment
+            session.execute(sa.update(PageUsefulness).where(PageUsefulness.path == page, PageUsefulness.day == day)
+                            .values({column: column + 1}))
+    if comment:
+        session.add(PageComment(path=page, day=day, text=comment))
+    session.flush()
+
+
+@dataclass(frozen=True)
+class PageFigures:
+    path: str
+    useful: int
+    not_useful: int
+
+    @property
+    def share_useful(self) -> float:
+        return 100 * self.useful / (self.useful + self.not_useful)
+
+
+def page_figures(session: DbSession, *, days: int = 30, limit: int = 20,
+                 now: datetime | None = None) -> tuple[list[PageFigures], list[PageComment]]:
+    """The pages most often called not useful over the last days, and the latest comments, masked."""
+    since = taipei_today(now) - timedelta(days=days)
+    pages = [PageFigures(path, useful, not_useful) for path, useful, not_useful in session.execute(
+        sa.select(PageUsefulness.path, sa.func.sum(PageUsefulness.useful), sa.func.sum(PageUsefulness.not_useful))
+        .where(PageUsefulness.day > since).group_by(PageUsefulness.path)
+        .order_by(sa.func.sum(PageUsefulness.not_useful).desc(), PageUsefulness.path).limit(limit))]
+    latest = session.scalars(sa.select(PageComment).where(PageComment.day > since)
+                             .order_by(PageComment.day.desc(), PageComment.id).limit(limit)).all()
+    return pages, [PageComment(id=c.id, path=c.path, day=c.day, text=mask_personal_details(c.text)) for c in latest]
 
 
 # --- export --------------------------------------------------------------------------------------

@@ -1,22 +1,36 @@
 """The survey a completed service's link opens, the citizen's choice about survey emails, and the
 results for supervisors."""
 
-from flask import Blueprint, Response, flash, make_response, redirect, render_template, request, url_for
+import time
+
+from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import session as cookie
 from flask_login import current_user
 
 from portal.core import policy
 from portal.core.cases.registry import all_kinds, workflow_for
-from portal.core.i18n import _, is_chinese
+from portal.core.i18n import _, get_locale, is_chinese
 from portal.core.refusal import Refused
 from portal.core.roles import Role
 from portal.core.web import refuse
 from portal.extensions import db, limiter
 from portal.missions.service import list_missions
 from portal.surveys import service
-from portal.surveys.forms import SurveyEmailsForm, SurveyForm
+from portal.surveys.forms import (
+    ContactForm,
+    HideCommentForm,
+    PageFeedbackForm,
+    QuestionsForm,
+    SurveyEmailsForm,
+    own_answers,
+    survey_form_for,
+)
 from portal.surveys.models import Satisfaction
 
 bp = Blueprint("surveys", __name__)
+
+#: how long after a dissatisfied answer the offer to be contacted stands (kept in the signed cookie only)
+CONTACT_OFFER_SECONDS = 30 * 60
 
 
 def _private(page, status=200):
@@ -36,19 +50,66 @@ def answer(token):
     if invitation is None:
         return _private(render_template("surveys/link_spent.html"), 410)
     service_title = workflow_for(invitation.service).title
-    form = SurveyForm()
+    form = survey_form_for(service.current_version(db.session, invitation.service), chinese=is_chinese())
     if form.validate_on_submit():
         try:
             answered = service.answer(db.session, token, service.AnswerData(
-                overall=form.overall.data, improvement=form.improvement.data or ""))
+                overall=form.overall.data, improvement=form.improvement.data or "", answers=own_answers(form)))
         except Refused as error:
             refuse(error, form)
             if service.open_invitation(db.session, token) is None:  # spent by another send a moment ago
                 return _private(render_template("surveys/link_spent.html"), 410)
         else:
-            return _private(render_template("surveys/thanks.html", dissatisfied=answered.dissatisfied))
+            offer = answered.dissatisfied and answered.has_account
+            if offer:
+                # The case stays in the respondent's own signed cookie, never beside the answer.
+                cookie["survey_contact"] = {"case": answered.case_id, "until": time.time() + CONTACT_OFFER_SECONDS}
+            return _private(render_template("surveys/thanks.html", dissatisfied=answered.dissatisfied,
+                                            offer_contact=offer, contact_form=ContactForm()))
     return _private(render_template("surveys/answer.html", form=form, service=service_title),
                     400 if form.errors else 200)
+
+
+@bp.route("/surveys/contact", methods=["POST"])
+@policy.public
+@limiter.limit("10 per hour")
+def contact():
+    """A dissatisfied respondent asks to be contacted: a mailbox case in their name, by consent only."""
+    offer = cookie.get("survey_contact")
+    if not offer or offer.get("until", 0) < time.time():
+        return _private(render_template("surveys/contact_expired.html"), 410)
+    form = ContactForm()
+    if form.validate_on_submit():
+        try:
+            case = service.request_contact(db.session, offer["case"], message=form.message.data,
+                                           locale=str(get_locale()))
+        except Refused as error:
+            refuse(error, form)
+        else:
+            cookie.pop("survey_contact", None)
+            return _private(render_template("surveys/contact_sent.html", case=case))
+    return _private(render_template("surveys/thanks.html", dissatisfied=True, offer_contact=True,
+                                    contact_form=form), 400)
+
+
+@bp.route("/feedback", methods=["GET", "POST"])
+@policy.public
+@limiter.limit("10 per hour", methods=["POST"])
+def page_feedback():
+    """"Was this page useful?": the footer's yes or no lands here; sending counts it, with what went wrong."""
+    form = PageFeedbackForm(data={"page": request.args.get("page", ""), "useful": request.args.get("useful", "")}
+                            if request.method == "GET" else None)
+    page = service.page_of(form.page.data)
+    if page is None or form.useful.data not in ("yes", "no"):
+        return render_template("surveys/page_feedback_unknown.html"), 400
+    if form.validate_on_submit():
+        try:
+            service.rate_page(db.session, page, useful=form.useful.data == "yes", comment=form.comment.data or "")
+        except Refused as error:
+            refuse(error, form)
+        else:
+            return render_template("surveys/page_feedback_sent.html", page=page)
+    return render_template("surveys/page_feedback.html", form=form, page=page), 400 if form.errors else 200
 
 
 @bp.route("/account/surveys", methods=["GET", "POST"])
@@ -68,6 +129,9 @@ def _results():
     months = service.last_months(12)
     chinese = is_chinese()
     return {"found": service.results(db.session, months=months), "months": months,
+            "comments": service.comments(db.session, months=months),
+            "contacts": service.contact_figures(db.session, months=months),
+            "pages": service.page_figures(db.session),
             "missions": {m.id: m.name(chinese) for m in list_missions(db.session)},
             "titles": {k.workflow.kind: k.workflow.title for k in all_kinds()}}
 
@@ -77,7 +141,53 @@ def _results():
 def results():
     """Satisfaction per service, mission and month, with small numbers suppressed."""
     return render_template("surveys/results.html", levels=list(Satisfaction), smallest=service.SMALLEST_SHOWN,
-                           **_results())
+                           hide_form=HideCommentForm(), **_results())
+
+
+@bp.route("/staff/surveys/<kind>/questions", methods=["GET", "POST"])
+@policy.staff_only(Role.SUPERVISOR)
+def questions(kind):
+    """A supervisor's own questions for one service: saving makes a new version of its survey."""
+    titles = {k.workflow.kind: k.workflow.title for k in all_kinds()}
+    if kind not in titles:
+        abort(404)
+    current = service.current_version(db.session, kind)
+    if request.method == "GET":
+        data = [{"type": q["type"], "zh": q["zh"], "en": q["en"],
+                 "options": "\n".join(f"{o['zh']} | {o['en']}" for o in q["options"])} for q in current.questions]
+        form = QuestionsForm(data={"questions": data + [{}] * (service.MAX_QUESTIONS - len(data))})
+    else:
+        form = QuestionsForm()
+    if form.validate_on_submit():
+        wanted = [q for q in (entry.form.question() for entry in form.questions) if q is not None]
+        try:
+            version = service.define_questions(db.session, kind, wanted)
+        except Refused as error:
+            refuse(error, form)
+        else:
+            flash(_("Saved as version %(number)d of the survey. Answers given before keep the version they answered.",
+                    number=version.number), "success")
+            return redirect(url_for("surveys.questions", kind=kind), code=303)
+    return render_template("surveys/questions.html", form=form, kind=kind, title=titles[kind], version=current), \
+        400 if form.errors else 200
+
+
+@bp.route("/staff/surveys/comments/<answer_id>/hide", methods=["POST"])
+@policy.staff_only(Role.SUPERVISOR)
+def hide_comment(answer_id):
+    """A supervisor keeps a comment off the page, with a reason (the answer still counts)."""
+    form = HideCommentForm()
+    if form.validate_on_submit():
+        try:
+            service.hide_comment(db.session, answer_id, by=current_user, reason=form.reason.data)
+        except Refused as error:
+            refuse(error)
+        else:
+            flash(_("The comment is hidden."), "success")
+    else:
+        for message in form.reason.errors:
+            flash(message, "error")
+    return redirect(url_for("surveys.results", _anchor="comments"), code=303)
 
 
 @bp.route("/staff/surveys.csv")

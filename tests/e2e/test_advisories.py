@@ -100,6 +100,6 @@ def test_emergency_help_pages_are_accessible(live_server, browser, check_page):
     check_page(page, "assistance-start-zh")
     page.locator("a[href*='/assistance/lost_passport']").click()
     check_page(page, "assistance-form-zh")
-    page.get_by_role("button").last.click()
+    page.locator("main form button[type=submit]").last.click()
     expect(page.locator(".error-summary")).to_be_visible()
     check_page(page, "assistance-errors-zh")

@@ -135,7 +135,7 @@ def test_the_new_pages_fit_a_phone_and_a_desktop_in_chinese(live_server, browser
         check_page(page, f"{name}-zh-{width}")
         assert page.evaluate("document.documentElement.scrollWidth") <= width, path
     page.goto(live_server + "/mailbox")
-    page.locator("form button[type=submit]").last.click()
+    page.locator("main form button[type=submit]").last.click()
     check_page(page, f"mailbox-errors-zh-{width}")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
@@ -153,7 +153,7 @@ def test_the_new_pages_fit_a_phone_and_a_desktop_in_chinese(live_server, browser
     page.locator("select[name=category]").select_option("passports")
     page.locator("textarea[name=summary]").fill("詢問護照換發所需時間。")
     page.locator("select[name=outcome]").select_option("answered")
-    page.locator("form button[type=submit]").last.click()
+    page.locator("main form button[type=submit]").last.click()
     expect(page.locator("h1 .reference")).to_be_visible()
     check_page(page, f"hotline-call-zh-{width}")
     page.goto(live_server + "/staff/hotline")

@@ -8,7 +8,7 @@ from tests.fixtures.surveys import survey_mails, survey_path
 
 
 def test_a_citizen_answers_from_the_email_and_the_supervisor_sees_the_share_satisfied(
-        live_server, browser, citizen, supervisor, outbox, completed, check_page, client):
+        live_server, browser, citizen, supervisor, outbox, completed, check_page, client, headquarters):
     for _ in range(6):
         completed("enquiry")
     links = [survey_path(mail) for mail in survey_mails(outbox, citizen.email)]
@@ -27,8 +27,13 @@ def test_a_citizen_answers_from_the_email_and_the_supervisor_sees_the_share_sati
     english.get_by_label("How could we improve this service? (optional)").fill("The answer took two weeks.")
     english.get_by_role("button", name="Send my answer").click()
     expect(english.get_by_role("heading", name="Thank you for your answer")).to_be_visible()
-    expect(english.get_by_role("link", name="Write to the Director-General's mailbox")).to_be_visible()
+    expect(english.get_by_role("heading", name="Would you like us to contact you about it?")).to_be_visible()
     check_page(english, "survey-thanks-en")
+    english.get_by_label("What should we look into?").fill("Two weeks for a simple answer.")
+    english.get_by_role("button", name="Yes, contact me").click()
+    expect(english.get_by_role("heading", name="We will contact you")).to_be_visible()
+    expect(english.locator(".reference")).to_contain_text("DGM-")
+    check_page(english, "survey-contact-sent-en")
     english.goto(live_server + links[0])
     expect(english.get_by_role("heading", name="This survey link no longer works")).to_be_visible()
     check_page(english, "survey-spent-en")
@@ -49,5 +54,45 @@ def test_a_citizen_answers_from_the_email_and_the_supervisor_sees_the_share_sati
     expect(trend).to_contain_text("83 %")  # 5 of 6 satisfied or very satisfied
     expect(trend).to_contain_text("100 %")  # every invitation answered
     check_page(boss, "survey-results-en")
+    boss.get_by_role("link", name="The questions of this survey").click()
+    expect(boss.get_by_role("heading", name="Survey questions: General enquiry")).to_be_visible()
+    boss.locator("#questions-0-zh").fill("您如何得知本服務？")
+    boss.locator("#questions-0-en").fill("How did you hear of this service?")
+    boss.locator("#questions-0-type").select_option("choice")
+    boss.locator("#questions-0-options").fill("網站 | Website\n親友 | Family or friends")
+    boss.get_by_role("button", name="Save as a new version").click()
+    expect(boss.get_by_text("Saved as version 2 of the survey.")).to_be_visible()
+    check_page(boss, "survey-questions-en")
     boss.set_viewport_size({"width": 320, "height": 640})
+    check_page(boss, "survey-questions-phone-en")
+    boss.goto(live_server + "/staff/surveys")
     check_page(boss, "survey-results-phone-en")
+
+
+def test_the_other_survey_pages_in_both_languages(live_server, browser, citizen, supervisor, check_page):
+    for locale, suffix in (("en-GB", "en"), ("zh-TW", "zh")):
+        page = browser.new_context(locale=locale).new_page()
+        page.goto(live_server + "/advisories")
+        page.locator("form.page-usefulness button[value='no']").click()
+        expect(page.locator("textarea[name='comment']")).to_be_visible()
+        check_page(page, f"page-feedback-{suffix}")
+        page.locator("textarea[name='comment']").fill("The list is long.")
+        page.locator("main form button[type=submit]").click()
+        expect(page.locator("h1")).to_have_text("Thank you for telling us" if suffix == "en" else "感謝您告訴我們")
+        check_page(page, f"page-feedback-sent-{suffix}")
+        page.goto(live_server + "/surveys/no-such-link")
+        check_page(page, f"survey-spent-{suffix}")
+        browser_sign_in(page, live_server, citizen, "/account/surveys")
+        if suffix == "zh":
+            page.get_by_role("link", name="中文").click()  # the account keeps English until asked
+            expect(page.get_by_role("heading", name="滿意度問卷電子郵件")).to_be_visible()
+        expect(page.locator("input[name='survey_emails']")).to_be_checked()
+        check_page(page, f"survey-emails-{suffix}")
+        staff = browser.new_context(locale=locale).new_page()
+        browser_sign_in(staff, live_server, supervisor, "/staff/surveys")
+        if suffix == "zh":
+            staff.get_by_role("link", name="中文").click()
+            expect(staff.get_by_role("heading", name="滿意度問卷")).to_be_visible()
+        check_page(staff, f"survey-results-{suffix}")
+        staff.goto(live_server + "/staff/surveys/passport/questions")
+        check_page(staff, f"survey-questions-{suffix}")

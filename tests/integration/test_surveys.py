@@ -253,3 +253,243 @@ def test_no_cell_of_the_export_can_run_as_a_formula(value, safe):
     from portal.surveys.service import spreadsheet_safe
 
     assert spreadsheet_safe(value) == safe
+
+
+@pytest.mark.parametrize(("written", "shown"), [
+    ("Call me on +81 90 1234 5678 please", "Call me on ••• please"),
+    ("My ID is A123456789 and ｂ２２３４５６７８９", "My ID is ••• and •••"),
+    ("passport 312345678 was late", "passport ••• was late"),
+    ("write to amy.lin@example.tw", "write to •••"),
+    ("The counter staff were kind.", "The counter staff were kind."),
+])
+def test_comments_are_shown_with_personal_details_masked(written, shown):
+    from portal.surveys.service import mask_personal_details
+
+    assert mask_personal_details(written) == shown
+
+
+def test_supervisors_read_masked_comments_without_the_mission_and_hide_one_with_a_reason(
+        app, citizen, supervisor, officer, outbox, completed, get_page):
+    from portal.surveys.models import HiddenComment, SurveyAnswer
+
+    for _ in range(2):
+        completed("enquiry")
+    first, second = (survey_path(m) for m in survey_mails(outbox, citizen.email))
+    app.test_client().post(first, data={"overall": "2", "improvement": "Ring me: 0912 345 678. Too slow."})
+    app.test_client().post(second, data={"overall": "5", "improvement": "Quick and kind."})
+    boss = app.test_client()
+    sign_in(boss, supervisor)
+    _, page = get_page("/staff/surveys", client_=boss)
+    listed = page.find(".//ul[@class='comment-list']")
+    text = text_of(listed)
+    assert "Ring me: •••. Too slow." in text and "0912" not in text and "Quick and kind." in text
+    assert "Japan" not in text
+    answer = next(a for a in rows(app, SurveyAnswer) if a.overall == 2)
+    path = f"/staff/surveys/comments/{answer.id}/hide"
+    staff = app.test_client()
+    sign_in(staff, officer)
+    assert staff.post(path, data={"reason": "Names a member of staff"}).status_code == 403
+    refused = boss.post(path, data={"reason": ""}, follow_redirects=True)
+    assert "Say why the comment is hidden." in refused.get_data(as_text=True) and rows(app, HiddenComment) == []
+    assert boss.post(path, data={"reason": "Names a member of staff"}).status_code == 303
+    [hidden] = rows(app, HiddenComment)
+    assert hidden.reason == "Names a member of staff" and hidden.hidden_by_id == supervisor.id
+    _, page = get_page("/staff/surveys", client_=boss)
+    assert "Too slow" not in text_of(page) and "Quick and kind." in text_of(page)
+    assert len(rows(app, SurveyAnswer)) == 2  # the hidden answer still counts
+
+
+def test_a_dissatisfied_respondent_may_ask_to_be_contacted_and_only_then_a_message_is_opened(
+        app, citizen, supervisor, outbox, completed, headquarters):
+    from portal.core.cases.models import Case
+    from portal.surveys.models import ContactRequest
+
+    for _ in range(2):
+        completed("enquiry")
+    satisfied_link, unhappy_link = (survey_path(m) for m in survey_mails(outbox, citizen.email))
+    happy = app.test_client()
+    thanks = happy.post(satisfied_link, data={"overall": "5"}).get_data(as_text=True)
+    assert "Would you like us to contact you" not in thanks
+    assert happy.post("/surveys/contact", data={"message": "Hi"}).status_code == 410  # no offer was made
+    unhappy = app.test_client()
+    thanks = unhappy.post(unhappy_link, data={"overall": "1"}).get_data(as_text=True)
+    assert "Would you like us to contact you about it?" in thanks
+    assert rows(app, Case, Case.kind == "mailbox") == []  # nothing without their yes
+    empty = unhappy.post("/surveys/contact", data={"message": " "})
+    assert empty.status_code == 400 and "Write what you would like us to look into." in empty.get_data(as_text=True)
+    sent = unhappy.post("/surveys/contact", data={"message": "Nobody answered the phone for a week."})
+    assert sent.status_code == 200 and "We will contact you" in sent.get_data(as_text=True)
+    [mailbox] = rows(app, Case, Case.kind == "mailbox")
+    assert mailbox.applicant_id == citizen.id and mailbox.status == "received"
+    [request] = rows(app, ContactRequest)
+    assert (request.mailbox_case_id, request.service) == (mailbox.id, "enquiry")
+    assert unhappy.post("/surveys/contact", data={"message": "Again"}).status_code == 410  # the offer is used
+    boss = app.test_client()
+    sign_in(boss, supervisor)
+    page = boss.get("/staff/surveys").get_data(as_text=True)
+    assert "1 dissatisfied respondent asked to be contacted; 0 of their messages were answered" in page
+
+
+def test_the_offer_to_be_contacted_lasts_half_an_hour(app, citizen, outbox, completed, headquarters):
+    completed("enquiry")
+    link = survey_path(survey_mails(outbox, citizen.email)[0])
+    client = app.test_client()
+    start = datetime.now(UTC)
+    client.post(link, data={"overall": "2"})
+    with time_machine.travel(start + timedelta(minutes=31)):
+        late = client.post("/surveys/contact", data={"message": "Too late?"})
+    assert late.status_code == 410 and "This offer has ended" in late.get_data(as_text=True)
+
+
+def _questions(*entries):
+    data = {}
+    for index in range(5):
+        kind, zh, en, options = entries[index] if index < len(entries) else ("scale", "", "", "")
+        data.update({f"questions-{index}-type": kind, f"questions-{index}-zh": zh, f"questions-{index}-en": en,
+                     f"questions-{index}-options": options})
+    return data
+
+
+def test_a_supervisor_adds_questions_as_a_new_version_and_answers_keep_theirs(app, citizen, supervisor, officer,
+                                                                              outbox, completed, get_page):
+    from portal.surveys.models import SurveyAnswer, SurveyVersion
+
+    completed("enquiry")
+    first_link = survey_path(survey_mails(outbox, citizen.email)[0])
+    app.test_client().post(first_link, data={"overall": "4"})
+    staff = app.test_client()
+    sign_in(staff, officer)
+    assert staff.get("/staff/surveys/enquiry/questions").status_code == 403
+    boss = app.test_client()
+    sign_in(boss, supervisor)
+    assert boss.get("/staff/surveys/nothing/questions").status_code == 404
+    bad = boss.post("/staff/surveys/enquiry/questions",
+                    data=_questions(("choice", "等候時間", "Waiting time", "很快")))
+    assert bad.status_code == 400 and "give 2 to 6 choices" in bad.get_data(as_text=True)
+    half = boss.post("/staff/surveys/enquiry/questions", data=_questions(("scale", "說明清楚嗎？", "", "")))
+    assert half.status_code == 400 and "write it in both languages" in half.get_data(as_text=True)
+    assert [v.number for v in rows(app, SurveyVersion)] == [1]
+    saved = boss.post("/staff/surveys/enquiry/questions", data=_questions(
+        ("scale", "您對說明的清楚程度滿意嗎？", "How satisfied were you with how clear the answer was?", ""),
+        ("choice", "您如何得知本服務？", "How did you hear of this service?",
+         "網站 | Website\n親友 | Family or friends"),
+        ("text", "還有其他意見嗎？", "Anything else?", "")))
+    assert saved.status_code == 303
+    assert [(v.number, len(v.questions)) for v in rows(app, SurveyVersion)] == [(1, 0), (2, 3)]
+
+    completed("enquiry")
+    second_link = survey_path(survey_mails(outbox, citizen.email)[-1])
+    _, page = get_page(second_link)
+    text = text_of(page)
+    assert "How did you hear of this service?" in text and "Family or friends" in text and "Anything else?" in text
+    _, page = get_page(second_link, headers={"Accept-Language": "zh-TW"})
+    assert "您如何得知本服務？" in text_of(page) and "親友" in text_of(page)
+    assert app.test_client().post(second_link, data={"overall": "5", "q_q2": "7"}).status_code == 400
+    assert app.test_client().post(second_link, data={"overall": "5", "q_q1": "4", "q_q2": "1",
+                                                     "q_q3": "Open on Saturdays"}).status_code == 200
+    answers = sorted(rows(app, SurveyAnswer), key=lambda a: a.version_id)
+    versions = {v.id: v.number for v in rows(app, SurveyVersion)}
+    assert [(versions[a.version_id], a.answers) for a in answers] == [
+        (1, {}), (2, {"q1": "4", "q2": "1", "q3": "Open on Saturdays"})]
+    _, editor = get_page("/staff/surveys/enquiry/questions", client_=boss)
+    assert editor.find(".//input[@name='questions-1-en']").get("value") == "How did you hear of this service?"
+
+
+# --- was this page useful? -------------------------------------------------------------------------
+
+def test_every_public_page_asks_whether_it_was_useful_without_javascript(get_page, app, officer):
+    for path in ("/", "/advisories", "/passports", "/missions"):
+        _, page = get_page(path)
+        form = page.find(".//form[@class='page-usefulness']")
+        assert form is not None and form.get("method") == "get" and form.get("action") == "/feedback", path
+        assert form.find(".//input[@name='page']").get("value") == path
+        assert {b.get("value") for b in form.iter("button")} == {"yes", "no"}
+    staff = app.test_client()
+    sign_in(staff, officer)
+    _, page = get_page("/advisories", client_=staff)
+    assert page.find(".//form[@class='page-usefulness']") is None  # staff are not asked
+
+
+def test_a_page_is_counted_per_day_with_what_went_wrong(app, client, supervisor, get_page):
+    from portal.surveys.models import PageComment, PageUsefulness
+
+    day = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)  # 1 December in Taipei
+    with time_machine.travel(day, tick=False):
+        _, page = get_page("/feedback?page=/advisories/TH&useful=no")
+        assert page.find(".//textarea[@name='comment']") is not None
+        sent = client.post("/feedback", data={"page": "/advisories/TH", "useful": "no",
+                                              "comment": "No word on the southern provinces; call 0912 345 678"})
+        assert sent.status_code == 200 and "Thank you for telling us" in sent.get_data(as_text=True)
+        _, page = get_page("/feedback?page=/advisories/TH&useful=yes")
+        assert page.find(".//textarea[@name='comment']") is None
+        client.post("/feedback", data={"page": "/advisories/TH?ref=x", "useful": "yes"})
+        client.post("/feedback", data={"page": "/advisories/TH", "useful": "yes"})
+    [counted] = rows(app, PageUsefulness)
+    assert (counted.path, counted.day.isoformat(), counted.useful, counted.not_useful) == \
+        ("/advisories/TH", "2026-12-01", 2, 1)
+    [comment] = rows(app, PageComment)
+    assert comment.day.isoformat() == "2026-12-01" and "southern provinces" in comment.text
+    boss = app.test_client()
+    with time_machine.travel(day + timedelta(days=1)):
+        sign_in(boss, supervisor)
+        page = boss.get("/staff/surveys").get_data(as_text=True)
+    assert "/advisories/TH" in page and "67 %" in page and "0912" not in page and "southern provinces" in page
+
+
+@pytest.mark.parametrize("query", ["page=https://evil.example/&useful=no", "page=//evil.example&useful=no",
+                                   "page=/advisories&useful=maybe", "useful=no"])
+def test_a_page_that_is_not_ours_or_an_unknown_answer_is_refused(client, app, query):
+    from portal.surveys.models import PageUsefulness
+
+    assert client.get(f"/feedback?{query}").status_code == 400
+    params = dict(part.split("=", 1) for part in query.split("&"))
+    assert client.post("/feedback", data=params).status_code == 400
+    assert rows(app, PageUsefulness) == []
+
+
+def test_page_answers_are_limited_per_address(client, app):
+    from portal.surveys.models import PageUsefulness
+
+    statuses = [client.post("/feedback", data={"page": "/", "useful": "yes"}).status_code for _ in range(11)]
+    assert statuses[:10] == [200] * 10 and statuses[10] == 429
+    assert rows(app, PageUsefulness)[0].useful == 10
+
+
+def test_people_without_an_account_are_invited_at_the_address_they_gave(app, outbox, make_message, officer):
+    """A confirmed mailbox writer hears when the message closes after its answer; an emergency reporter
+    who gave an email when the case closes; neither is offered an account setting or a message in
+    their name."""
+    from portal.core.cases.models import Case
+    from portal.core.cases.service import claim, transition
+    from portal.core.db import unit_of_work
+    from portal.core.policy import SYSTEM_ACTOR
+
+    reference = make_message(email="lee@example.tw")
+    with app.test_request_context(), unit_of_work() as session:
+        case = session.scalar(sa.select(Case).where(Case.reference == reference))
+        case.status = "answered"  # as after the reply was sent
+        transition(session, case, "expire", by=SYSTEM_ACTOR)
+    [mail] = survey_mails(outbox, "lee@example.tw")
+    assert "account page" not in mail.body
+    with app.test_request_context(), unit_of_work() as session:
+        from portal.assistance.service import request_assistance
+
+        case, _ = request_assistance(session, applicant=None, situation="lost_passport", country_code="JP",
+                                     location="Tokyo", name="Kim", phone="+81 90 1111 2222", email="kim@example.tw",
+                                     details="Lost.", locale="en", submission_token="help-1")
+        silent, _ = request_assistance(session, applicant=None, situation="lost_passport", country_code="JP",
+                                       location="Tokyo", name="Ono", phone="+81 90 3333 4444", email="",
+                                       details="Lost.", locale="en", submission_token="help-2")
+        from portal.accounts.models import User
+
+        staff = session.get(User, officer.id)
+        for each in (case, silent):
+            claim(session, each, by=staff)
+            transition(session, each, "contact", by=staff, note="Called.")
+            transition(session, each, "close", by=staff, note="Replaced.")
+    [kim_mail] = survey_mails(outbox, "kim@example.tw")
+    from portal.surveys.models import SurveyInvitation
+
+    assert len(rows(app, SurveyInvitation)) == 2  # Lee and Kim; Ono gave no address
+    thanks = app.test_client().post(survey_path(kim_mail), data={"overall": "1"}).get_data(as_text=True)
+    assert "Write to the Director-General's mailbox" in thanks and 'action="/surveys/contact"' not in thanks

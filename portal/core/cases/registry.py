@@ -10,6 +10,8 @@ from portal.core.cases.workflow import Workflow
 DetailLoader = Callable[[Any, Any], Any]
 #: after_transition(session, case, event, *, by) → None
 FollowUp = Callable[..., None]
+#: contact(session, case) → (email, locale or None) of a person without an account, or None
+Contact = Callable[[Any, Any], "tuple[str, str | None] | None"]
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,8 @@ class CaseKind:
     #: the kind's own follow-up to a move (for example issuing verification records), run inside
     #: transition() so it shares its unit of work
     after_transition: FollowUp | None = None
+    #: where to write about a case made without an account (a mailbox writer, an emergency reporter)
+    contact: Contact | None = None
 
 
 _KINDS: dict[str, CaseKind] = {}
@@ -30,8 +34,8 @@ _LISTENERS: list[Callable[..., None]] = []
 
 
 def register_kind(workflow: Workflow, *, detail_template: str, load_detail: DetailLoader,
-                  after_transition: FollowUp | None = None) -> None:
-    _KINDS[workflow.kind] = CaseKind(workflow, detail_template, load_detail, after_transition)
+                  after_transition: FollowUp | None = None, contact: Contact | None = None) -> None:
+    _KINDS[workflow.kind] = CaseKind(workflow, detail_template, load_detail, after_transition, contact)
 
 
 def kind(name: str) -> CaseKind:
