@@ -90,6 +90,14 @@ def configure_extensions(app: Flask) -> None:
     login_manager.session_protection = None  # sessions are checked on the server instead
     login_manager.login_view = "accounts.login"
 
+    @app.before_request
+    def load_user_first():
+        # The session's bookkeeping (last seen) is written on a connection of its own; doing it before
+        # the request writes anything keeps it from waiting on the request's own lock on SQLite.
+        from flask_login import current_user
+
+        current_user._get_current_object()
+
     @login_manager.user_loader
     def load_user(token):
         from sqlalchemy.exc import DBAPIError

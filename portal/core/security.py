@@ -13,7 +13,7 @@ def add_headers(response):
     headers.setdefault("Content-Security-Policy", CSP)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
-    headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")  # a page may ask for less
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if current_app.config.get("HSTS"):

@@ -61,6 +61,8 @@ def survey_form_for(version, *, chinese: bool, formdata=None) -> SurveyForm:
         else:
             fields[f"q_{question['key']}"] = TextAreaField(label, filters=[strip_text],
                                                            validators=[max_length(MAX_TEXT_ANSWER)])
+    # The version shown travels with the answer: questions changed meanwhile are not answered blind.
+    fields["version"] = HiddenField(default=str(version.id))
     form_class = type("VersionedSurveyForm", (SurveyForm,), fields)
     return form_class(formdata=formdata) if formdata is not None else form_class()
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
 
 from portal.core import crypto
 from portal.core.cases.models import Case
@@ -256,6 +257,8 @@ class AnswerData:
     overall: str
     improvement: str = ""
     answers: dict = field(default_factory=dict)
+    #: the version of the questions the person saw, when the form says
+    version_id: int | None = None
 
 
 def answer(session: DbSession, token: str, data: AnswerData, *, now: datetime | None = None) -> Answered:
@@ -271,6 +274,8 @@ def answer(session: DbSession, token: str, data: AnswerData, *, now: datetime | 
     if len(improvement) > MAX_IMPROVEMENT:
         raise Refused(_("Write %(count)d characters or fewer.", count=MAX_IMPROVEMENT), field="improvement")
     version = current_version(session, invitation.service)
+    if data.version_id is not None and data.version_id != version.id:
+        raise Refused(_("The questions changed while you were answering. Check them and send your answer again."))
     own_answers = check_own_answers(version, data.answers)
     case = session.get(Case, invitation.case_id)
     context = Answered(overall.points <= 2, invitation.case_id, invitation.service, invitation.mission_id,
@@ -291,7 +296,7 @@ def answer(session: DbSession, token: str, data: AnswerData, *, now: datetime | 
 MAX_CONTACT_MESSAGE = 5000
 
 
-def request_contact(session: DbSession, case_id: int, *, message: str, locale: str,
+def request_contact(session: DbSession, case_id: int, *, by, message: str, locale: str,
                     now: datetime | None = None) -> Case:
     """A dissatisfied respondent asked to be contacted: a mailbox case in their name, about the
     service and mission, with only what they wrote now. Returns the mailbox case."""
@@ -304,7 +309,7 @@ def request_contact(session: DbSession, case_id: int, *, message: str, locale: s
         raise Refused(_("Write %(count)d characters or fewer.", count=MAX_CONTACT_MESSAGE), field="message")
     case = session.get(Case, case_id)
     citizen = case.applicant if case is not None else None
-    if case is None or citizen is None or not citizen.is_active:
+    if case is None or citizen is None or not citizen.is_active or citizen.id != by.id:
         raise Refused(_("We cannot open a message for this service any more. Write to the Director-General's "
                         "mailbox instead."))
     now = now or utcnow()
@@ -449,16 +454,22 @@ class Comment:
 
 
 def comments(session: DbSession, *, months: list[str], limit: int = 20) -> dict[str, list[Comment]]:
-    """Per service, the latest comments not hidden, masked; without the mission, so a comment from a
-    mission with few answers cannot be placed."""
+    """Per service, the latest comments not hidden, masked, without the mission, and only from cells
+    with enough answers to be shown, so no comment can be placed with its person."""
+    shown_cells = {(service, mission_id, month) for service, mission_id, month, count in session.execute(
+        sa.select(SurveyAnswer.service, SurveyAnswer.mission_id, SurveyAnswer.month, sa.func.count())
+        .where(SurveyAnswer.month.in_(months))
+        .group_by(SurveyAnswer.service, SurveyAnswer.mission_id, SurveyAnswer.month)) if count >= SMALLEST_SHOWN}
     rows = session.execute(
-        sa.select(SurveyAnswer.id, SurveyAnswer.service, SurveyAnswer.month, SurveyAnswer.overall,
-                  SurveyAnswer.improvement)
+        sa.select(SurveyAnswer.id, SurveyAnswer.service, SurveyAnswer.mission_id, SurveyAnswer.month,
+                  SurveyAnswer.overall, SurveyAnswer.improvement)
         .outerjoin(HiddenComment, HiddenComment.answer_id == SurveyAnswer.id)
         .where(SurveyAnswer.month.in_(months), SurveyAnswer.improvement != "", HiddenComment.answer_id.is_(None))
         .order_by(SurveyAnswer.service, SurveyAnswer.month.desc(), SurveyAnswer.id))
     found: dict[str, list[Comment]] = {}
-    for answer_id, service, month, overall, text in rows:
+    for answer_id, service, mission_id, month, overall, text in rows:
+        if (service, mission_id, month) not in shown_cells:
+            continue  # a comment from too few answers could be told apart with its score
         listed = found.setdefault(service, [])
         if len(listed) < limit:
             listed.append(Comment(answer_id, service, month, overall, mask_personal_details(text)))
@@ -482,12 +493,33 @@ def hide_comment(session: DbSession, answer_id: str, *, by, reason: str) -> None
 MAX_PAGE_COMMENT = 1000
 
 
-def page_of(text: str | None) -> str | None:
-    """The page a visitor rated, as a path on this site without its query, or None."""
-    path = (text or "").split("?", 1)[0].split("#", 1)[0]
-    if not path.startswith("/") or path.startswith("//") or "\\" in path or len(path) > 200:
-        return None
+#: view arguments that are secrets: a page reached with one is named by its route, never its address
+SECRET_ARGUMENTS = frozenset({"token"})
+
+
+def page_name(rule: str | None, path: str, view_args: dict | None) -> str:
+    """What the footer sends for the current page: its path, or its route pattern when the address
+    holds a secret (a reset, survey or tracking link), so no secret is ever stored or shown."""
+    if rule and view_args and SECRET_ARGUMENTS & set(view_args):
+        return rule
     return path
+
+
+def page_of(text: str | None) -> str | None:
+    """The page a visitor rated, if it is one of this site's pages (a path that a route answers, or a
+    route pattern the footer sent for a page with a secret in its address); else None."""
+    path = (text or "").split("?", 1)[0].split("#", 1)[0]
+    if not path.startswith("/") or len(path) > 200 or any(ch.isspace() or not ch.isprintable() or ch == "\\"
+                                                           for ch in path):
+        return None
+    rules = current_app.url_map
+    if any(rule.rule == path for rule in rules.iter_rules()):
+        return path
+    try:
+        endpoint, arguments = rules.bind("localhost").match(path, method="GET")
+    except HTTPException:
+        return None
+    return None if SECRET_ARGUMENTS & set(arguments) else path
 
 
 def rate_page(session: DbSession, path: str, *, useful: bool, comment: str = "", now: datetime | None = None) -> None:

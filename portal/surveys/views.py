@@ -1,17 +1,27 @@
 """The survey a completed service's link opens, the citizen's choice about survey emails, and the
 results for supervisors."""
 
-import time
-
-from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
-from flask import session as cookie
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from portal.core import policy
 from portal.core.cases.registry import all_kinds, workflow_for
 from portal.core.i18n import _, get_locale, is_chinese
 from portal.core.refusal import Refused
 from portal.core.roles import Role
+from portal.core.text import is_digits
 from portal.core.web import refuse
 from portal.extensions import db, limiter
 from portal.missions.service import list_missions
@@ -28,9 +38,24 @@ from portal.surveys.forms import (
 from portal.surveys.models import Satisfaction
 
 bp = Blueprint("surveys", __name__)
+bp.add_app_template_global(service.page_name, "page_name")
 
-#: how long after a dissatisfied answer the offer to be contacted stands (kept in the signed cookie only)
+#: how long after a dissatisfied answer the offer to be contacted stands
 CONTACT_OFFER_SECONDS = 30 * 60
+#: the offer is a signed cookie of its own: only the respondent's browser holds the case it is about,
+#: and signing in (which starts a fresh session) keeps it
+CONTACT_COOKIE = "survey_contact"
+
+
+def _offers() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="survey-contact")
+
+
+def _offered_case() -> int | None:
+    try:
+        return int(_offers().loads(request.cookies.get(CONTACT_COOKIE, ""), max_age=CONTACT_OFFER_SECONDS)["case"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
 
 
 def _private(page, status=200):
@@ -50,46 +75,56 @@ def answer(token):
     if invitation is None:
         return _private(render_template("surveys/link_spent.html"), 410)
     service_title = workflow_for(invitation.service).title
-    form = survey_form_for(service.current_version(db.session, invitation.service), chinese=is_chinese())
+    current = service.current_version(db.session, invitation.service)
+    current_id = current.id
+    form = survey_form_for(current, chinese=is_chinese())
     if form.validate_on_submit():
         try:
+            shown = form.version.data
             answered = service.answer(db.session, token, service.AnswerData(
-                overall=form.overall.data, improvement=form.improvement.data or "", answers=own_answers(form)))
+                overall=form.overall.data, improvement=form.improvement.data or "", answers=own_answers(form),
+                version_id=int(shown) if is_digits(shown) else None))
         except Refused as error:
             refuse(error, form)
             if service.open_invitation(db.session, token) is None:  # spent by another send a moment ago
                 return _private(render_template("surveys/link_spent.html"), 410)
+            form.version.data = str(current_id)  # the form now shows the questions as they are
         else:
             offer = answered.dissatisfied and answered.has_account
+            response = _private(render_template("surveys/thanks.html", dissatisfied=answered.dissatisfied,
+                                                offer_contact=offer, contact_form=ContactForm()))
             if offer:
                 # The case stays in the respondent's own signed cookie, never beside the answer.
-                cookie["survey_contact"] = {"case": answered.case_id, "until": time.time() + CONTACT_OFFER_SECONDS}
-            return _private(render_template("surveys/thanks.html", dissatisfied=answered.dissatisfied,
-                                            offer_contact=offer, contact_form=ContactForm()))
+                response.set_cookie(CONTACT_COOKIE, _offers().dumps({"case": answered.case_id}),
+                                    max_age=CONTACT_OFFER_SECONDS, httponly=True, samesite="Lax",
+                                    secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+            return response
     return _private(render_template("surveys/answer.html", form=form, service=service_title),
                     400 if form.errors else 200)
 
 
-@bp.route("/surveys/contact", methods=["POST"])
-@policy.public
-@limiter.limit("10 per hour")
+@bp.route("/surveys/contact", methods=["GET", "POST"])
+@policy.citizen_only
+@limiter.limit("10 per hour", methods=["POST"])
 def contact():
-    """A dissatisfied respondent asks to be contacted: a mailbox case in their name, by consent only."""
-    offer = cookie.get("survey_contact")
-    if not offer or offer.get("until", 0) < time.time():
+    """A dissatisfied respondent asks to be contacted: a mailbox case in their name, by consent only.
+    They sign in first, so that nobody else holding the link writes in their name."""
+    offered = _offered_case()
+    if offered is None:
         return _private(render_template("surveys/contact_expired.html"), 410)
     form = ContactForm()
     if form.validate_on_submit():
         try:
-            case = service.request_contact(db.session, offer["case"], message=form.message.data,
+            case = service.request_contact(db.session, offered, by=current_user, message=form.message.data,
                                            locale=str(get_locale()))
         except Refused as error:
             refuse(error, form)
         else:
-            cookie.pop("survey_contact", None)
-            return _private(render_template("surveys/contact_sent.html", case=case))
+            response = _private(render_template("surveys/contact_sent.html", case=case))
+            response.delete_cookie(CONTACT_COOKIE)
+            return response
     return _private(render_template("surveys/thanks.html", dissatisfied=True, offer_contact=True,
-                                    contact_form=form), 400)
+                                    contact_form=form), 400 if form.errors else 200)
 
 
 @bp.route("/feedback", methods=["GET", "POST"])

@@ -185,6 +185,12 @@ def test_an_answer_cannot_be_traced_to_the_citizen_or_the_case(app, citizen, out
         assert re.fullmatch(r"\d{4}-\d{2}", answer.month)
 
 
+def _signed_in(app, user):
+    client = app.test_client()
+    sign_in(client, user)
+    return client
+
+
 def _answers(app, *, mission, month, levels):
     from portal.core.db import unit_of_work
     from portal.missions.models import Mission
@@ -272,13 +278,16 @@ def test_supervisors_read_masked_comments_without_the_mission_and_hide_one_with_
         app, citizen, supervisor, officer, outbox, completed, get_page):
     from portal.surveys.models import HiddenComment, SurveyAnswer
 
-    for _ in range(2):
+    for _ in range(6):
         completed("enquiry")
-    first, second = (survey_path(m) for m in survey_mails(outbox, citizen.email))
+    first, second, *others = (survey_path(m) for m in survey_mails(outbox, citizen.email))
     app.test_client().post(first, data={"overall": "2", "improvement": "Ring me: 0912 345 678. Too slow."})
     app.test_client().post(second, data={"overall": "5", "improvement": "Quick and kind."})
-    boss = app.test_client()
-    sign_in(boss, supervisor)
+    boss = _signed_in(app, supervisor)
+    _, page = get_page("/staff/surveys", client_=boss)
+    assert page.find(".//ul[@class='comment-list']") is None  # two answers: too few to show their comments
+    for link in others:
+        app.test_client().post(link, data={"overall": "4"})
     _, page = get_page("/staff/surveys", client_=boss)
     listed = page.find(".//ul[@class='comment-list']")
     text = text_of(listed)
@@ -296,11 +305,11 @@ def test_supervisors_read_masked_comments_without_the_mission_and_hide_one_with_
     assert hidden.reason == "Names a member of staff" and hidden.hidden_by_id == supervisor.id
     _, page = get_page("/staff/surveys", client_=boss)
     assert "Too slow" not in text_of(page) and "Quick and kind." in text_of(page)
-    assert len(rows(app, SurveyAnswer)) == 2  # the hidden answer still counts
+    assert len(rows(app, SurveyAnswer)) == 6  # the hidden answer still counts
 
 
 def test_a_dissatisfied_respondent_may_ask_to_be_contacted_and_only_then_a_message_is_opened(
-        app, citizen, supervisor, outbox, completed, headquarters):
+        app, citizen, supervisor, outbox, completed, headquarters, make_user):
     from portal.core.cases.models import Case
     from portal.surveys.models import ContactRequest
 
@@ -308,13 +317,22 @@ def test_a_dissatisfied_respondent_may_ask_to_be_contacted_and_only_then_a_messa
         completed("enquiry")
     satisfied_link, unhappy_link = (survey_path(m) for m in survey_mails(outbox, citizen.email))
     happy = app.test_client()
+    sign_in(happy, citizen)
     thanks = happy.post(satisfied_link, data={"overall": "5"}).get_data(as_text=True)
     assert "Would you like us to contact you" not in thanks
     assert happy.post("/surveys/contact", data={"message": "Hi"}).status_code == 410  # no offer was made
     unhappy = app.test_client()
     thanks = unhappy.post(unhappy_link, data={"overall": "1"}).get_data(as_text=True)
-    assert "Would you like us to contact you about it?" in thanks
+    assert "Would you like us to contact you about it?" in thanks and "sign in first" in thanks
+    assert unhappy.get("/surveys/contact").status_code == 302  # to sign in, so it goes in their own name
     assert rows(app, Case, Case.kind == "mailbox") == []  # nothing without their yes
+    stranger = make_user("citizen", email="someone.else@example.tw")
+    sign_in(unhappy, stranger)  # the same browser, another person: the offer is not theirs
+    refused = unhappy.post("/surveys/contact", data={"message": "Let me write in her name."})
+    assert refused.status_code == 400 and rows(app, Case, Case.kind == "mailbox") == []
+    unhappy.post("/account/logout")
+    sign_in(unhappy, citizen)
+    assert unhappy.get("/surveys/contact").status_code == 200
     empty = unhappy.post("/surveys/contact", data={"message": " "})
     assert empty.status_code == 400 and "Write what you would like us to look into." in empty.get_data(as_text=True)
     sent = unhappy.post("/surveys/contact", data={"message": "Nobody answered the phone for a week."})
@@ -337,6 +355,7 @@ def test_the_offer_to_be_contacted_lasts_half_an_hour(app, citizen, outbox, comp
     start = datetime.now(UTC)
     client.post(link, data={"overall": "2"})
     with time_machine.travel(start + timedelta(minutes=31)):
+        sign_in(client, citizen)
         late = client.post("/surveys/contact", data={"message": "Too late?"})
     assert late.status_code == 410 and "This offer has ended" in late.get_data(as_text=True)
 
@@ -437,12 +456,17 @@ def test_a_page_is_counted_per_day_with_what_went_wrong(app, client, supervisor,
 
 
 @pytest.mark.parametrize("query", ["page=https://evil.example/&useful=no", "page=//evil.example&useful=no",
+                                   "page=/%09/evil.example&useful=yes", "page=/no/such/page&useful=no",
+                                   "page=/surveys/a-real-looking-token&useful=no",
+                                   "page=/account/reset/abc.def&useful=no",
                                    "page=/advisories&useful=maybe", "useful=no"])
 def test_a_page_that_is_not_ours_or_an_unknown_answer_is_refused(client, app, query):
     from portal.surveys.models import PageUsefulness
 
     assert client.get(f"/feedback?{query}").status_code == 400
-    params = dict(part.split("=", 1) for part in query.split("&"))
+    from urllib.parse import parse_qsl
+
+    params = dict(parse_qsl(query))
     assert client.post("/feedback", data=params).status_code == 400
     assert rows(app, PageUsefulness) == []
 
@@ -493,3 +517,38 @@ def test_people_without_an_account_are_invited_at_the_address_they_gave(app, out
     assert len(rows(app, SurveyInvitation)) == 2  # Lee and Kim; Ono gave no address
     thanks = app.test_client().post(survey_path(kim_mail), data={"overall": "1"}).get_data(as_text=True)
     assert "Write to the Director-General's mailbox" in thanks and 'action="/surveys/contact"' not in thanks
+
+
+def test_a_page_with_a_secret_in_its_address_is_named_by_its_route(app, citizen, outbox, completed, get_page,
+                                                                   client):
+    """A survey or reset link must never reach the page counts, where supervisors would see it."""
+    from portal.surveys.models import PageUsefulness
+
+    completed("enquiry")
+    link = survey_path(survey_mails(outbox, citizen.email)[0])
+    _, page = get_page(link)
+    sent = page.find(".//form[@class='page-usefulness']/input[@name='page']").get("value")
+    assert sent == "/surveys/<token>" and link.split("/")[-1] not in sent
+    assert client.post("/feedback", data={"page": sent, "useful": "no"}).status_code == 200
+    assert [r.path for r in rows(app, PageUsefulness)] == ["/surveys/<token>"]
+
+
+def test_an_answer_to_questions_that_changed_meanwhile_is_sent_back_to_be_checked(app, citizen, supervisor,
+                                                                                 outbox, completed, get_page):
+    from portal.surveys.models import SurveyAnswer
+
+    completed("enquiry")
+    link = survey_path(survey_mails(outbox, citizen.email)[0])
+    _, page = get_page(link)
+    shown = page.find(".//input[@name='version']").get("value")
+    boss = _signed_in(app, supervisor)
+    assert boss.post("/staff/surveys/enquiry/questions", data=_questions(
+        ("text", "還有其他意見嗎？", "Anything else?", ""))).status_code == 303
+    stale = app.test_client().post(link, data={"overall": "4", "version": shown})
+    text = stale.get_data(as_text=True)
+    assert stale.status_code == 400 and "The questions changed while you were answering." in text
+    assert "Anything else?" in text and rows(app, SurveyAnswer) == []
+    fresh = re.search(r'name="version" type="hidden" value="(\d+)"|name="version" value="(\d+)"', text)
+    current = next(group for group in fresh.groups() if group)
+    assert current != shown
+    assert app.test_client().post(link, data={"overall": "4", "version": current}).status_code == 200
