@@ -95,10 +95,10 @@ def test_the_other_survey_pages_in_both_languages(live_server, browser, citizen,
     # Staff sign in once: a second sign-in within the same 30 seconds would reuse the one-time code.
     staff = browser.new_context(locale="en-GB").new_page()
     browser_sign_in(staff, live_server, supervisor, "/staff/surveys")
-    check_page(staff, "survey-results-en")
+    check_page(staff, "survey-results-pages-en")
     staff.get_by_role("link", name="中文").click()
     expect(staff.get_by_role("heading", name="滿意度問卷")).to_be_visible()
-    check_page(staff, "survey-results-zh")
+    check_page(staff, "survey-results-pages-zh")
     staff.goto(live_server + "/staff/surveys/passport/questions")
     expect(staff.get_by_role("heading", name="問卷題目：護照申請")).to_be_visible()
     check_page(staff, "survey-questions-zh")
