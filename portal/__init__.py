@@ -10,7 +10,7 @@ import importlib
 import os
 import pkgutil
 
-from flask import Flask
+from flask import Flask, request
 
 from config import settings
 from portal.core.boundary import Portal
@@ -94,9 +94,11 @@ def configure_extensions(app: Flask) -> None:
     def load_user_first():
         # The session's bookkeeping (last seen) is written on a connection of its own; doing it before
         # the request writes anything keeps it from waiting on the request's own lock on SQLite.
-        from flask_login import current_user
+        # Static files write nothing and need no user.
+        if request.endpoint != "static":
+            from flask_login import current_user
 
-        current_user._get_current_object()
+            current_user._get_current_object()
 
     @login_manager.user_loader
     def load_user(token):

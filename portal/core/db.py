@@ -79,6 +79,25 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
+def count_up(session, model, key: dict, column: str) -> None:
+    """Add one to a counter row (model with `key` as its primary key), making the row if it is the
+    first: an UPDATE, else an INSERT in a savepoint, and the UPDATE again if another request made the
+    row at the same moment. Counts are kept this way rather than as one row per event."""
+    from sqlalchemy.exc import IntegrityError
+
+    def add_one() -> int:
+        statement = sa.update(model).where(*(getattr(model, name) == value for name, value in key.items()))
+        return session.execute(statement.values({column: getattr(model, column) + 1})).rowcount
+
+    if add_one():
+        return
+    try:
+        with session.begin_nested():
+            session.add(model(**key, **{column: 1}))
+    except IntegrityError:
+        add_one()
+
+
 @contextmanager
 def unit_of_work(session=None):
     """For CLI commands and worker steps: commit on success, roll back on any error."""

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, g, redirect, request, url_for
+from flask import current_app, flash, g, make_response, redirect, request, url_for
 
 from portal.core.refusal import Refused
 
@@ -60,6 +60,15 @@ def apply_body_limit() -> None:
     limit = getattr(view, "max_content_length", None)
     if limit:
         request.max_content_length = limit
+
+
+def private_response(page, status: int | None = None):
+    """A page opened from a personal link (a survey, a tracking or confirmation link): never cached,
+    and its address never passed on to another site. A response given as it is keeps its status."""
+    response = make_response(page) if status is None else make_response(page, status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def public_cacheable(response, max_age: int = 300):

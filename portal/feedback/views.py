@@ -14,7 +14,7 @@ from portal.core.forms import choices
 from portal.core.i18n import _, get_locale, is_chinese
 from portal.core.refusal import Refused
 from portal.core.uploads import serve
-from portal.core.web import body_limit, refuse
+from portal.core.web import body_limit, private_response, refuse
 from portal.extensions import db, limiter
 from portal.feedback import service
 from portal.feedback.forms import AssignForm, DraftForm, MailboxForm, TemplatePickForm, VersionForm, category_choices
@@ -96,21 +96,14 @@ def write():
     return render_template("feedback/write.html", form=form, writer=writer)
 
 
-def _private(response):
-    """Pages opened from an emailed link are personal: never cached."""
-    response = make_response(response)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.route("/mailbox/confirm/<token>")
 @policy.public
 def confirm(token):
     case = service.confirm_message(db.session, token)
     if case is None:
-        return _private((render_template("feedback/link_invalid.html"), 400))
+        return private_response(render_template("feedback/link_invalid.html"), 400)
     flash(_("Thank you: your email address is confirmed and your message has reached us."), "success")
-    return _private(redirect(service.tracking_link(case, service.detail_for(db.session, case)), code=303))
+    return private_response(redirect(service.tracking_link(case, service.detail_for(db.session, case)), code=303))
 
 
 @bp.route("/mailbox/track/<token>", methods=["GET", "POST"])
@@ -120,16 +113,16 @@ def track(token):
     """A writer without an account follows their message from the emailed link, and answers back."""
     found = service.case_for_link(db.session, token)
     if found is None:
-        return _private((render_template("feedback/link_invalid.html"), 404))
+        return private_response(render_template("feedback/link_invalid.html"), 404)
     case, detail = found
     holder = policy.LinkHolder(case.id)
     form = CaseActionForm()
     if form.validate_on_submit() and apply_action_form(db.session, form, case, by=holder):
-        return _private(redirect(url_for("feedback.track", token=token), code=303))
+        return private_response(redirect(url_for("feedback.track", token=token), code=303))
     page = render_template("feedback/track.html", case=case, detail=detail, form=form, token=token,
                            actions=allowed_actions(case, holder), workflow=workflow_for(case.kind),
                            events=history(case, for_staff=False), detail_template="feedback/_detail.html")
-    return _private((page, 409 if form.form_errors else 200))
+    return private_response(page, 409 if form.form_errors else 200)
 
 
 # --- staff steps with their own forms -----------------------------------------------------------

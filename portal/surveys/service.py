@@ -6,7 +6,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -15,9 +15,9 @@ from werkzeug.exceptions import HTTPException
 
 from portal.core import crypto
 from portal.core.cases.models import Case
+from portal.core.cases.registry import all_kinds, on_every_transition, workflow_for
 from portal.core.cases.registry import kind as kind_of
-from portal.core.cases.registry import on_every_transition, workflow_for
-from portal.core.db import DbSession, utcnow
+from portal.core.db import DbSession, count_up, utcnow
 from portal.core.i18n import _
 from portal.core.outbox import queue_email
 from portal.core.refusal import Refused
@@ -85,8 +85,6 @@ def question_text(question: dict, *, chinese: bool) -> str:
 def define_questions(session: DbSession, service: str, questions: list[dict]) -> SurveyVersion:
     """Replace a service's own questions (up to five, after the two every survey asks). A live survey
     is never edited: this makes a new version, and earlier answers keep theirs."""
-    from portal.core.cases.registry import all_kinds
-
     if service not in {k.workflow.kind for k in all_kinds()}:
         raise Refused(_("There is no such service."))
     if len(questions) > MAX_QUESTIONS:
@@ -182,20 +180,11 @@ def invite(session: DbSession, case: Case, *, now: datetime | None = None,
         channel=channel, created_at=now, expires_at=now + timedelta(days=int(config["SURVEY_LINK_DAYS"])),
         token_cipher=crypto.encrypt(token, table="survey_invitations", column="token_cipher"))
     session.add(invitation)
-    _count_invitation(session, case.kind, case.mission_id, month)
+    count_up(session, SurveyInvitationCount, {"service": case.kind, "mission_id": case.mission_id, "month": month},
+             "invited")
     session.flush()
     _mail(session, invitation, token, recipient, template="survey_invitation", case=case)
     return token
-
-
-def _count_invitation(session: DbSession, service: str, mission_id: int, month: str) -> None:
-    counted = session.execute(
-        sa.update(SurveyInvitationCount)
-        .where(SurveyInvitationCount.service == service, SurveyInvitationCount.mission_id == mission_id,
-               SurveyInvitationCount.month == month)
-        .values(invited=SurveyInvitationCount.invited + 1)).rowcount  # type: ignore[attr-defined]
-    if not counted:
-        session.add(SurveyInvitationCount(service=service, mission_id=mission_id, month=month, invited=1))
 
 
 def _mail(session: DbSession, invitation: SurveyInvitation, token: str, recipient: Recipient, *,
@@ -246,10 +235,8 @@ class Answered:
 
     dissatisfied: bool
     case_id: int
-    service: str
-    mission_id: int
     #: a mailbox case can be opened in the respondent's name only when the case has an account behind it
-    has_account: bool = True
+    has_account: bool
 
 
 @dataclass(frozen=True)
@@ -278,7 +265,7 @@ def answer(session: DbSession, token: str, data: AnswerData, *, now: datetime | 
         raise Refused(_("The questions changed while you were answering. Check them and send your answer again."))
     own_answers = check_own_answers(version, data.answers)
     case = session.get(Case, invitation.case_id)
-    context = Answered(overall.points <= 2, invitation.case_id, invitation.service, invitation.mission_id,
+    context = Answered(overall.points <= 2, invitation.case_id,
                        has_account=case is not None and case.applicant_id is not None)
     spent = session.execute(sa.delete(SurveyInvitation).where(
         SurveyInvitation.token_hash == invitation.token_hash)).rowcount  # type: ignore[attr-defined]
@@ -531,16 +518,7 @@ def rate_page(session: DbSession, path: str, *, useful: bool, comment: str = "",
     if len(comment) > MAX_PAGE_COMMENT:
         raise Refused(_("Write %(count)d characters or fewer.", count=MAX_PAGE_COMMENT), field="comment")
     day = taipei_today(now)
-    column = PageUsefulness.useful if useful else PageUsefulness.not_useful
-    counted = session.execute(sa.update(PageUsefulness).where(PageUsefulness.path == page, PageUsefulness.day == day)
-                              .values({column: column + 1})).rowcount  # type: ignore[attr-defined]
-    if not counted:
-        try:
-            with session.begin_nested():
-                session.add(PageUsefulness(path=page, day=day, useful=int(useful), not_useful=int(not useful)))
-        except IntegrityError:  # the first answer of the day for the page came in at the same moment
-            session.execute(sa.update(PageUsefulness).where(PageUsefulness.path == page, PageUsefulness.day == day)
-                            .values({column: column + 1}))
+    count_up(session, PageUsefulness, {"path": page, "day": day}, "useful" if useful else "not_useful")
     if comment:
         session.add(PageComment(path=page, day=day, text=comment))
     session.flush()
@@ -557,17 +535,27 @@ class PageFigures:
         return 100 * self.useful / (self.useful + self.not_useful)
 
 
+@dataclass(frozen=True)
+class PageNote:
+    """What went wrong on a page, as supervisors read it (masked)."""
+
+    path: str
+    day: date
+    text: str
+
+
 def page_figures(session: DbSession, *, days: int = 30, limit: int = 20,
-                 now: datetime | None = None) -> tuple[list[PageFigures], list[PageComment]]:
+                 now: datetime | None = None) -> tuple[list[PageFigures], list[PageNote]]:
     """The pages most often called not useful over the last days, and the latest comments, masked."""
     since = taipei_today(now) - timedelta(days=days)
     pages = [PageFigures(path, useful, not_useful) for path, useful, not_useful in session.execute(
         sa.select(PageUsefulness.path, sa.func.sum(PageUsefulness.useful), sa.func.sum(PageUsefulness.not_useful))
         .where(PageUsefulness.day > since).group_by(PageUsefulness.path)
         .order_by(sa.func.sum(PageUsefulness.not_useful).desc(), PageUsefulness.path).limit(limit))]
-    latest = session.scalars(sa.select(PageComment).where(PageComment.day > since)
+    latest = session.execute(sa.select(PageComment.path, PageComment.day, PageComment.text)
+                             .where(PageComment.day > since)
                              .order_by(PageComment.day.desc(), PageComment.id).limit(limit)).all()
-    return pages, [PageComment(id=c.id, path=c.path, day=c.day, text=mask_personal_details(c.text)) for c in latest]
+    return pages, [PageNote(path, day, mask_personal_details(text)) for path, day, text in latest]
 
 
 # --- export --------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -22,7 +21,7 @@ from portal.core.i18n import _, get_locale, is_chinese
 from portal.core.refusal import Refused
 from portal.core.roles import Role
 from portal.core.text import is_digits
-from portal.core.web import refuse
+from portal.core.web import private_response, refuse
 from portal.extensions import db, limiter
 from portal.missions.service import list_missions
 from portal.surveys import service
@@ -58,14 +57,6 @@ def _offered_case() -> int | None:
         return None
 
 
-def _private(page, status=200):
-    """A page opened from a personal link is never cached, nor its address passed on."""
-    response = make_response(page, status)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
 @bp.route("/surveys/<token>", methods=["GET", "POST"])
 @policy.public
 @limiter.limit("30 per hour", methods=["POST"])
@@ -73,7 +64,7 @@ def answer(token):
     """The survey: two questions every service asks, answered once."""
     invitation = service.open_invitation(db.session, token)
     if invitation is None:
-        return _private(render_template("surveys/link_spent.html"), 410)
+        return private_response(render_template("surveys/link_spent.html"), 410)
     service_title = workflow_for(invitation.service).title
     current = service.current_version(db.session, invitation.service)
     current_id = current.id
@@ -87,11 +78,11 @@ def answer(token):
         except Refused as error:
             refuse(error, form)
             if service.open_invitation(db.session, token) is None:  # spent by another send a moment ago
-                return _private(render_template("surveys/link_spent.html"), 410)
+                return private_response(render_template("surveys/link_spent.html"), 410)
             form.version.data = str(current_id)  # the form now shows the questions as they are
         else:
             offer = answered.dissatisfied and answered.has_account
-            response = _private(render_template("surveys/thanks.html", dissatisfied=answered.dissatisfied,
+            response = private_response(render_template("surveys/thanks.html", dissatisfied=answered.dissatisfied,
                                                 offer_contact=offer, contact_form=ContactForm()))
             if offer:
                 # The case stays in the respondent's own signed cookie, never beside the answer.
@@ -99,7 +90,7 @@ def answer(token):
                                     max_age=CONTACT_OFFER_SECONDS, httponly=True, samesite="Lax",
                                     secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
             return response
-    return _private(render_template("surveys/answer.html", form=form, service=service_title),
+    return private_response(render_template("surveys/answer.html", form=form, service=service_title),
                     400 if form.errors else 200)
 
 
@@ -111,7 +102,7 @@ def contact():
     They sign in first, so that nobody else holding the link writes in their name."""
     offered = _offered_case()
     if offered is None:
-        return _private(render_template("surveys/contact_expired.html"), 410)
+        return private_response(render_template("surveys/contact_expired.html"), 410)
     form = ContactForm()
     if form.validate_on_submit():
         try:
@@ -120,10 +111,10 @@ def contact():
         except Refused as error:
             refuse(error, form)
         else:
-            response = _private(render_template("surveys/contact_sent.html", case=case))
+            response = private_response(render_template("surveys/contact_sent.html", case=case))
             response.delete_cookie(CONTACT_COOKIE)
             return response
-    return _private(render_template("surveys/thanks.html", dissatisfied=True, offer_contact=True,
+    return private_response(render_template("surveys/thanks.html", dissatisfied=True, offer_contact=True,
                                     contact_form=form), 400 if form.errors else 200)
 
 
@@ -160,30 +151,33 @@ def emails():
     return render_template("surveys/emails.html", form=form)
 
 
-def _results():
-    months = service.last_months(12)
+def _service_titles() -> dict:
+    return {k.workflow.kind: k.workflow.title for k in all_kinds()}
+
+
+def _figures(months: list[str]) -> dict:
+    """What the results page and its CSV both show."""
     chinese = is_chinese()
-    return {"found": service.results(db.session, months=months), "months": months,
-            "comments": service.comments(db.session, months=months),
-            "contacts": service.contact_figures(db.session, months=months),
-            "pages": service.page_figures(db.session),
-            "missions": {m.id: m.name(chinese) for m in list_missions(db.session)},
-            "titles": {k.workflow.kind: k.workflow.title for k in all_kinds()}}
+    return {"found": service.results(db.session, months=months), "months": months, "titles": _service_titles(),
+            "missions": {m.id: m.name(chinese) for m in list_missions(db.session)}}
 
 
 @bp.route("/staff/surveys")
 @policy.staff_only(Role.SUPERVISOR)
 def results():
     """Satisfaction per service, mission and month, with small numbers suppressed."""
+    months = service.last_months(12)
     return render_template("surveys/results.html", levels=list(Satisfaction), smallest=service.SMALLEST_SHOWN,
-                           hide_form=HideCommentForm(), **_results())
+                           hide_form=HideCommentForm(), comments=service.comments(db.session, months=months),
+                           contacts=service.contact_figures(db.session, months=months),
+                           pages=service.page_figures(db.session), **_figures(months))
 
 
 @bp.route("/staff/surveys/<kind>/questions", methods=["GET", "POST"])
 @policy.staff_only(Role.SUPERVISOR)
 def questions(kind):
     """A supervisor's own questions for one service: saving makes a new version of its survey."""
-    titles = {k.workflow.kind: k.workflow.title for k in all_kinds()}
+    titles = _service_titles()
     if kind not in titles:
         abort(404)
     current = service.current_version(db.session, kind)
@@ -229,7 +223,7 @@ def hide_comment(answer_id):
 @policy.staff_only(Role.SUPERVISOR)
 def results_csv():
     """The same figures for a spreadsheet."""
-    figures = _results()
+    figures = _figures(service.last_months(12))
     body = service.results_csv(figures["found"], titles=figures["titles"], missions=figures["missions"],
                                fewer=_("fewer than %(count)d", count=service.SMALLEST_SHOWN))
     return Response("\ufeff" + body, mimetype="text/csv",  # the mark lets spreadsheets read UTF-8 Chinese

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
+from portal.surveys.service import month_of
 from tests.fixtures.accounts import sign_in
 from tests.fixtures.pages import text_of
 from tests.fixtures.surveys import survey_mails, survey_path
@@ -206,7 +207,7 @@ def _answers(app, *, mission, month, levels):
 
 
 def test_results_show_csat_and_hide_cells_and_totals_under_five(app, supervisor, officer, get_page):
-    month = datetime.now(UTC).strftime("%Y-%m")
+    month = month_of(datetime.now(UTC))  # the Taipei month the results count in
     _answers(app, mission="tokyo", month=month, levels=[5, 5, 4, 4, 4, 2])  # 5 of 6 satisfied: 83 %
     _answers(app, mission="seoul", month=month, levels=[1, 5])  # too few to show
     staff = app.test_client()
@@ -231,7 +232,7 @@ def test_the_figures_download_as_csv_with_the_same_suppression(app, supervisor, 
     import csv
     import io
 
-    month = datetime.now(UTC).strftime("%Y-%m")
+    month = month_of(datetime.now(UTC))  # the Taipei month the results count in
     _answers(app, mission="tokyo", month=month, levels=[5, 5, 4, 4, 4, 2])
     _answers(app, mission="seoul", month=month, levels=[1, 5])
     staff = app.test_client()
@@ -552,3 +553,27 @@ def test_an_answer_to_questions_that_changed_meanwhile_is_sent_back_to_be_checke
     current = next(group for group in fresh.groups() if group)
     assert current != shown
     assert app.test_client().post(link, data={"overall": "4", "version": current}).status_code == 200
+
+
+def test_the_first_answers_of_a_day_counted_at_the_same_moment_are_all_counted(app):
+    """Counters make their row on first use; several requests making it at once count every one."""
+    from portal.core.db import unit_of_work
+    from portal.surveys.models import PageUsefulness
+    from portal.surveys.service import rate_page
+
+    barrier, errors = threading.Barrier(4), []
+
+    def rate():
+        try:
+            with app.test_request_context(), unit_of_work() as session:
+                barrier.wait()
+                rate_page(session, "/advisories", useful=True)
+        except Exception as error:  # noqa: BLE001 (the test reports what went wrong)
+            errors.append(error)
+
+    threads = [threading.Thread(target=rate) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == [] and [row.useful for row in rows(app, PageUsefulness)] == [4]
