@@ -1,7 +1,9 @@
-"""Benchmark: public advisory pages against a trivial Flask route on the same gunicorn settings.
+"""Benchmarks: public advisory pages against a trivial Flask route on the same gunicorn settings,
+then booking contention on a mobile service day (bench/booking.py).
 
 Loopback only, bounded in time. Needs `wrk` (apt-get install wrk). Prints requests per second and
-the ratio of each advisory page to the trivial route (goal: at least 60 %).
+the ratio of each advisory page to the trivial route (goal: at least 60 %), then bookings per second
+under contention. BENCH_DATABASE_URL runs both on another database (e.g. PostgreSQL).
 """
 
 import base64
@@ -19,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: the portal and bench packages beside it
 VENV_BIN = Path(sys.executable).parent
 DURATION = os.environ.get("BENCH_SECONDS", "10")
 WORKERS = os.environ.get("BENCH_WORKERS", "2")
@@ -64,7 +67,8 @@ def main() -> None:
            "PORTAL_DOCUMENT_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
            "PORTAL_PII_ENCRYPTION_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
            "PORTAL_PII_HASH_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
-           "PORTAL_DATABASE_URL": f"sqlite:///{workdir}/bench.db", "PORTAL_INSTANCE_PATH": workdir}
+           "PORTAL_DATABASE_URL": os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir}/bench.db",
+           "PORTAL_INSTANCE_PATH": workdir}
     if os.environ.get("PORTAL_REDIS_URL"):
         env["PORTAL_REDIS_URL"] = os.environ["PORTAL_REDIS_URL"]
     flask = [str(VENV_BIN / "flask"), "--app", "wsgi"]
@@ -83,6 +87,11 @@ def main() -> None:
             worst = min(worst, rate / baseline)
             print(f"{path:32} {rate:9.0f} {rate / baseline:6.0%}")
         print(f"lowest ratio: {worst:.0%} (goal: 60 %)")
+        os.environ.update(env)
+        from bench.booking import contention
+        from portal import create_app
+
+        contention(create_app(), portal_port)
     finally:
         for server in servers:
             server.send_signal(signal.SIGTERM)

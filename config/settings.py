@@ -89,6 +89,13 @@ class BaseConfig:
     }
     PASSPORT_FEE_CURRENCY = "TWD"
     PASSPORT_DAILY_CAP = 500
+    # Mobile consular service days: bookings close this many hours before a session starts; a place
+    # offered from the waiting list is held this many hours for its citizen to confirm; reminders go
+    # this many days before the day; the emailed cancellation link may be used this often per address.
+    MOBILE_BOOKING_NOTICE_HOURS = 24
+    MOBILE_OFFER_HOURS = 24
+    MOBILE_REMINDER_DAYS = 2
+    MOBILE_LINK_RATE_LIMIT = "10 per hour"
     # National ID and passport numbers are encrypted with PII_ENCRYPTION_KEY (AES-256-GCM) and
     # looked up by an HMAC under PII_HASH_KEY: base64 of 32 random bytes each, two different keys.
     PII_ENCRYPTION_KEY = None

@@ -68,12 +68,14 @@ def maintenance_round(session) -> dict:
     from portal.advisories.travel import erase_expired
     from portal.core.jobs import run_due_jobs
     from portal.feedback.service import close_expired, drop_unconfirmed
+    from portal.mobile import service as mobile
     from portal.surveys import service as surveys
 
     with unit_of_work():
         published = publish_due(session)
         closed = close_expired(session)
         surveys.remind_due(session)
+        mobile.maintenance(session)
         erased = erase_expired(session) + drop_unconfirmed(session) + surveys.erase_expired(session)
     return {"published": published, "closed": closed, "erased": erased, "jobs": run_due_jobs(session)}
 

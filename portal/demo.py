@@ -35,7 +35,11 @@ def load_demo_accounts(session) -> int:
 
         citizen = session.scalar(sa.select(User).where(User.email == "citizen@example.tw"))
         load_demo_enquiries(session, citizen)
-        load_demo_documents(session, citizen, session.scalar(sa.select(User).where(User.email == "officer@example.tw")))
+        officer = session.scalar(sa.select(User).where(User.email == "officer@example.tw"))
+        load_demo_documents(session, citizen, officer)
+        from portal.mobile.demo import load_demo_service_days
+
+        load_demo_service_days(session, officer.mission, officer)
     from portal.advisories.demo import load_demo_advisories
 
     load_demo_advisories(session, editor=session.scalar(sa.select(User).where(User.email == "officer@example.tw")),

@@ -161,3 +161,22 @@ def delivery_counts(session, alert_ids: list[str]) -> dict[str, dict[str, int]]:
 
 def find_subscription(session, token: str) -> Subscription | None:
     return session.scalar(sa.select(Subscription).where(Subscription.token == token))
+
+
+def people_in(session, country_code: str, *, on: date) -> list[tuple[str, str, str | None]]:
+    """Who has asked to hear about a country: (email, locale, unsubscribe link or None) for confirmed
+    subscribers to that country's alerts and confirmed travellers there on the given day, once each.
+    Other domains announce what concerns them (a mobile service day nearby) through this."""
+    found: dict[str, tuple[str, str, str | None]] = {}
+    for email, locale, token in session.execute(
+            sa.select(Subscription.email, Subscription.locale, Subscription.token)
+            .where(Subscription.country_code == country_code, Subscription.confirmed_at.is_not(None),
+                   Subscription.unsubscribed_at.is_(None)).order_by(Subscription.id)):
+        found.setdefault(email.lower(), (email, locale, _external("advisories.unsubscribe", token=token)))
+    for email, locale in session.execute(
+            sa.select(TravelRegistration.email, TravelRegistration.locale)
+            .where(TravelRegistration.country_code == country_code, TravelRegistration.cancelled_at.is_(None),
+                   TravelRegistration.confirmed_at.is_not(None), TravelRegistration.starts_on <= on,
+                   TravelRegistration.ends_on >= on).order_by(TravelRegistration.id)):
+        found.setdefault(email.lower(), (email, locale, None))
+    return list(found.values())

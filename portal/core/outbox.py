@@ -36,15 +36,20 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(sa.String(300))
     #: extra headers, e.g. List-Unsubscribe for alerts
     headers: Mapped[dict | None] = mapped_column(sa.JSON)
+    #: files sent with the message: [{"filename", "content_type", "content" (text)}], e.g. a calendar invitation
+    attachments: Mapped[list | None] = mapped_column(sa.JSON)
+
+
+def links_anywhere():
+    """A context in which url_for works: the request's, or for CLI commands and workers (which have
+    none) one made up. Links in email always start with BASE_URL, never with a request's Host header."""
+    return nullcontext() if has_request_context() else current_app.test_request_context("/")
 
 
 def render_email(template: str, *, locale: str | None = None, **context) -> tuple[str, str]:
     """(subject, body) of emails/<template>.txt in the recipient's language."""
     locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-    # Links in email always start with BASE_URL, never with the Host header of a request;
-    # CLI commands and workers have no request, so one is made up for url_for.
-    outside_request = nullcontext() if has_request_context() else current_app.test_request_context("/")
-    with outside_request, force_locale(locale):
+    with links_anywhere(), force_locale(locale):
         text = render_template(f"emails/{template}.txt", base_url=current_app.config["BASE_URL"], **context)
     subject, _, body = text.strip().partition("\n")
     if "\r" in subject or "\n" in subject:  # header injection guard
@@ -53,10 +58,11 @@ def render_email(template: str, *, locale: str | None = None, **context) -> tupl
 
 
 def queue_email(session, *, to: str, template: str, locale: str | None = None, headers: dict | None = None,
-                **context) -> OutboxMessage:
-    """Render emails/<template>.txt in the recipient's language and add it to the outbox (flushes)."""
+                attachments: list[dict] | None = None, **context) -> OutboxMessage:
+    """Render emails/<template>.txt in the recipient's language and add it to the outbox (flushes).
+    Attachments are text files: {"filename", "content_type" (e.g. "text/calendar; method=REQUEST"), "content"}."""
     subject, body = render_email(template, locale=locale, **context)
-    message = OutboxMessage(to_address=to, subject=subject, body=body, headers=headers)
+    message = OutboxMessage(to_address=to, subject=subject, body=body, headers=headers, attachments=attachments)
     session.add(message)
     session.flush()
     return message
@@ -71,6 +77,11 @@ def _send(message: OutboxMessage, config) -> None:
     for name, value in (message.headers or {}).items():
         email[name] = value
     email.set_content(message.body)
+    for attachment in message.attachments or ():
+        # text attachments only: "text/<subtype>; name=value"
+        subtype, *parameters = (part.strip() for part in attachment["content_type"].split("/", 1)[1].split(";"))
+        email.add_attachment(attachment["content"], subtype=subtype, filename=attachment["filename"],
+                             params=dict(p.split("=", 1) for p in parameters if "=" in p))
     with smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=20) as smtp:
         if config.get("SMTP_STARTTLS"):
             smtp.starttls()

@@ -215,3 +215,13 @@ def can_see_passport_photo(user, application) -> bool:
         return user.is_authenticated and not user.is_staff and application.applicant_id == user.id
     return can_view_case(user, application.case)
 
+
+
+def can_manage_service_day(user, day) -> bool:
+    """Mobile service days: staff plan and run their own mission's, supervisors every mission's."""
+    return user.is_authenticated and user.is_staff and (sees_all_missions(user) or day.mission_id == user.mission_id)
+
+
+def owns_booking(user, booking) -> bool:
+    """A booking for a service day is its citizen's alone."""
+    return user.is_authenticated and not user.is_staff and booking.user_id == user.id

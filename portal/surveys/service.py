@@ -18,6 +18,7 @@ from portal.core.cases.models import Case
 from portal.core.cases.registry import all_kinds, on_every_transition, workflow_for
 from portal.core.cases.registry import kind as kind_of
 from portal.core.db import DbSession, count_up, utcnow
+from portal.core.export import csv_text
 from portal.core.i18n import _
 from portal.core.outbox import queue_email
 from portal.core.refusal import Refused
@@ -560,26 +561,11 @@ def page_figures(session: DbSession, *, days: int = 30, limit: int = 20,
 
 # --- export --------------------------------------------------------------------------------------
 
-#: a spreadsheet runs a cell that starts with one of these as a formula
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value) -> str:
-    """A cell's text that no spreadsheet will run as a formula (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
 def results_csv(found: list[ServiceResults], *, titles: dict, missions: dict, fewer: str) -> str:
     """The published figures as CSV: what the results page shows, suppressed cells included as such."""
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.writer(out)
     levels = list(Satisfaction)
-    writer.writerow([_("Service"), _("Mission"), _("Month"), _("Answers"), _("Share satisfied"),
-                     _("Response rate"), *(str(level.title) for level in levels)])
+    table = [[_("Service"), _("Mission"), _("Month"), _("Answers"), _("Share satisfied"),
+              _("Response rate"), *(str(level.title) for level in levels)]]
     for result in found:
         rows = [(_("Every mission"), month, cell) for month, cell in sorted(result.totals.items())]
         rows += [(missions.get(mission_id, mission_id), month, cell)
@@ -589,6 +575,5 @@ def results_csv(found: list[ServiceResults], *, titles: dict, missions: dict, fe
                 cell.n, "" if cell.csat is None else f"{cell.csat:.0f}",
                 "" if cell.response_rate is None else f"{cell.response_rate:.0f}",
                 *(cell.levels.get(level.points, 0) for level in levels)]
-            writer.writerow([spreadsheet_safe(value) for value in
-                             (titles.get(result.service, result.service), mission, month, *figures)])
-    return out.getvalue()
+            table.append([titles.get(result.service, result.service), mission, month, *figures])
+    return csv_text(table)

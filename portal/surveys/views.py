@@ -3,7 +3,6 @@ results for supervisors."""
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -16,6 +15,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from portal.core import policy
+from portal.core.export import csv_download
 from portal.core.cases.registry import all_kinds, workflow_for
 from portal.core.i18n import _, get_locale, is_chinese
 from portal.core.refusal import Refused
@@ -226,6 +226,4 @@ def results_csv():
     figures = _figures(service.last_months(12))
     body = service.results_csv(figures["found"], titles=figures["titles"], missions=figures["missions"],
                                fewer=_("fewer than %(count)d", count=service.SMALLEST_SHOWN))
-    return Response("\ufeff" + body, mimetype="text/csv",  # the mark lets spreadsheets read UTF-8 Chinese
-                    headers={"Content-Disposition": "attachment; filename=satisfaction-surveys.csv",
-                             "Cache-Control": "no-store"})
+    return csv_download(body, "satisfaction-surveys.csv")

@@ -1,14 +1,10 @@
-"""Browser tests: Playwright drives the system Chromium against a live server with CSRF on."""
+"""Browser tests: Playwright drives the system Chromium against the live server (tests/fixtures/infra.py)."""
 
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
-
-from tests.fixtures.html_check import RECORDER
 
 CHROMIUM = os.environ.get("PORTAL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -25,26 +21,6 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
-
-
-@pytest.fixture(scope="session")
-def live_server(app):
-    """The portal served on a free port, sharing the test database, with CSRF protection on."""
-    from portal import create_app
-
-    served = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "WTF_CSRF_ENABLED": True}, env="testing")
-    RECORDER.install(served)
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    served.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield served.config["BASE_URL"]
-    server.shutdown()
-    thread.join(5)
-    from portal.extensions import db
-
-    with served.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture

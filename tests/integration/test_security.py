@@ -151,7 +151,9 @@ def test_registration_is_rate_limited_per_address(client):
 def _sample_url(rule) -> str:
     return (rule.rule.replace("<reference>", "ENQ-0000-0000-0").replace("<int:user_id>", "1")
             .replace("<any(disable, enable):change>", "disable").replace("<token>", "x")
-            .replace("<code>", "JP").replace("<int:edition_id>", "1").replace("<situation>", "other"))
+            .replace("<code>", "JP").replace("<int:edition_id>", "1").replace("<situation>", "other")
+            .replace("<int:day_id>", "1").replace("<uid>", "0" * 32).replace("<secret>", "x")
+            .replace("<any(arrived, absent, served):action>", "arrived").replace("<int:ticket_id>", "1"))
 
 
 @pytest.mark.parametrize("role, refused_rules", [

@@ -17,7 +17,7 @@ from tests.fixtures.surveys import survey_mails, survey_path
 
 #: (kind, the move that completes its service)
 COMPLETING = {("passport", "collect"), ("document", "issue"), ("enquiry", "answer"), ("mailbox", "expire"),
-              ("assistance", "close")}
+              ("assistance", "close"), ("mobile", "complete")}
 
 
 def rows(app, model, *where):
@@ -257,7 +257,7 @@ def test_the_figures_download_as_csv_with_the_same_suppression(app, supervisor, 
                                              ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
                                              ("Tokyo", "Tokyo"), (83, "83"), (None, "")])
 def test_no_cell_of_the_export_can_run_as_a_formula(value, safe):
-    from portal.surveys.service import spreadsheet_safe
+    from portal.core.export import spreadsheet_safe
 
     assert spreadsheet_safe(value) == safe
 
