@@ -4,7 +4,8 @@ waiting list; on the day staff check people in, hand out walk-in tickets and rec
 performed as a case."""
 
 from portal.core.cases.registry import register_kind
-from portal.mobile import service
+from portal.mobile import notices  # noqa: F401  (registers the jobs that tell people of changes)
+from portal.mobile import on_the_day
 from portal.mobile.workflow import MOBILE_WORKFLOW
 
-register_kind(MOBILE_WORKFLOW, detail_template="mobile/_detail.html", load_detail=service.served_by)
+register_kind(MOBILE_WORKFLOW, detail_template="mobile/_detail.html", load_detail=on_the_day.served_by)

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from portal.core.db import utcnow
 from portal.mobile.models import MobileService
-from portal.mobile.service import DayPlan, SessionPlan, plan_day, publish_day, save_counter_schedule
+from portal.mobile.counters import save_counter_schedule
+from portal.mobile.service import DayPlan, SessionPlan, plan_day, publish_day
 
 _VENUES = (
     (21, "仙台台灣同鄉會館", "青葉区一番町 4-1-3", "Sendai", True),

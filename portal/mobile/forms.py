@@ -23,7 +23,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal.core.forms import BaseForm, IdempotentForm, max_length, strip_text
 from portal.core.i18n import _, _l
 from portal.mobile.models import MobileService
-from portal.mobile.service import MAX_PLACES, MAX_SESSIONS, DayPlan, SessionPlan
+from portal.mobile.queries import MAX_SESSIONS
+from portal.mobile.service import MAX_PLACES, DayPlan, SessionPlan
 
 
 class SessionForm(Form):

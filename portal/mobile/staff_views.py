@@ -15,7 +15,7 @@ from portal.core.web import refuse
 from portal.extensions import db
 from portal.missions.models import Mission
 from portal.missions.service import overseas_missions
-from portal.mobile import service
+from portal.mobile import counters, on_the_day, queries, service
 from portal.mobile.forms import ConfirmForm, CounterForm, DayForm, ReasonForm, TicketForm
 from portal.mobile.models import BookingStatus, DayStatus, MobileService, ServiceDay, WalkInTicket
 
@@ -61,7 +61,7 @@ def _prepare(form: DayForm, missions: list[Mission]) -> None:
 def _edit_sessions(form) -> bool:
     """"Add a session" and "Remove" change the form without saving it. True when one was pressed."""
     if "add_session" in request.form:
-        if len(form.sessions) < service.MAX_SESSIONS:
+        if len(form.sessions) < queries.MAX_SESSIONS:
             form.sessions.append_entry()
         return True
     remove = request.form.get("remove_session", "")
@@ -77,7 +77,7 @@ def _edit_sessions(form) -> bool:
 @policy.staff_only()
 def days():
     mission_id = None if policy.sees_all_missions(current_user) else current_user.mission_id
-    return render_template("mobile/staff/days.html", days=service.days_of_missions(db.session, mission_id),
+    return render_template("mobile/staff/days.html", days=queries.days_of_missions(db.session, mission_id),
                            statuses=DayStatus, chinese=is_chinese(), can_plan=bool(_missions()))
 
 
@@ -104,7 +104,7 @@ def new_day():
                 flash(_("The day is saved as a draft. Publish it when it is ready."), "success")
                 return redirect(url_for("mobile_staff.day", day_id=day.id), code=303)
     return render_template("mobile/staff/day_form.html", form=form, day=None, services=MobileService,
-                           max_sessions=service.MAX_SESSIONS), 400 if form.errors else 200
+                           max_sessions=queries.MAX_SESSIONS), 400 if form.errors else 200
 
 
 @bp.route("/<int:day_id>")
@@ -112,8 +112,8 @@ def new_day():
 def day(day_id):
     service_day = _day_or_404(day_id)
     return render_template("mobile/staff/day.html", day=service_day, services=MobileService, statuses=DayStatus,
-                           bookings=service.bookings_of_day(db.session, service_day),
-                           waiting=service.waiting_counts(db.session, service_day), booking_statuses=BookingStatus,
+                           bookings=queries.bookings_of_day(db.session, service_day),
+                           waiting=queries.waiting_counts(db.session, service_day), booking_statuses=BookingStatus,
                            form=ConfirmForm(version=service_day.version),
                            cancel_form=ReasonForm(version=service_day.version), chinese=is_chinese())
 
@@ -152,7 +152,7 @@ def edit_day(day_id):
                   else _("Your changes are saved."), "success")
             return redirect(url_for("mobile_staff.day", day_id=service_day.id), code=303)
     return render_template("mobile/staff/day_form.html", form=form, day=service_day, services=MobileService,
-                           max_sessions=service.MAX_SESSIONS), 400 if form.errors else 200
+                           max_sessions=queries.MAX_SESSIONS), 400 if form.errors else 200
 
 
 def _version(form) -> int | None:
@@ -229,7 +229,7 @@ def check_in_list(day_id):
     """On the day, on a phone at the venue: find who arrives, hand out walk-in numbers, record services."""
     service_day = _day_or_404(day_id)
     search = request.args.get("q", "")
-    found, tickets = service.check_in_list(db.session, service_day, search=search)
+    found, tickets = on_the_day.check_in_list(db.session, service_day, search=search)
     return render_template("mobile/staff/check_in.html", day=service_day, bookings=found, tickets=tickets,
                            search=search, form=ConfirmForm(), ticket_form=_ticket_form(service_day),
                            booking_statuses=BookingStatus, chinese=is_chinese())
@@ -244,21 +244,21 @@ def _back_to_list(service_day: ServiceDay):
 @policy.staff_only()
 def booking_action(day_id, reference, action):
     service_day = _day_or_404(day_id)
-    booking = service.booking_by_reference(db.session, reference)
-    if booking is None or service.day_of(booking).id != service_day.id:
+    booking = queries.booking_by_reference(db.session, reference)
+    if booking is None or queries.day_of(booking).id != service_day.id:
         abort(404)
     form = ConfirmForm()
     if form.validate_on_submit():
         name = booking.user.name if booking.user else booking.reference
         try:
             if action == "arrived":
-                service.check_in(db.session, booking)
+                on_the_day.check_in(db.session, booking)
                 flash(_("%(name)s has arrived.", name=name), "success")
             elif action == "absent":
-                service.mark_no_show(db.session, booking)
+                on_the_day.mark_no_show(db.session, booking)
                 flash(_("%(name)s is marked as not come.", name=name), "success")
             else:
-                case = service.record_service(db.session, by=current_user, booking=booking)
+                case = on_the_day.record_service(db.session, by=current_user, booking=booking)
                 flash(_("Service recorded for %(name)s: case %(reference)s.", name=name, reference=case.reference),
                       "success")
         except Refused as error:
@@ -272,12 +272,12 @@ def issue_ticket(day_id):
     service_day = _day_or_404(day_id)
     form = _ticket_form(service_day)
     if form.validate_on_submit():
-        quota = service.quota_of_day(service_day, form.quota.data)
+        quota = queries.quota_of_day(service_day, form.quota.data)
         if quota is None or not quota.walk_in_places:
             flash(_("Choose the service and the session."), "error")
         else:
             try:
-                ticket = service.issue_ticket(db.session, quota, by=current_user, name=form.name.data)
+                ticket = on_the_day.issue_ticket(db.session, quota, by=current_user, name=form.name.data)
             except Refused as error:
                 refuse(error)
             else:
@@ -299,7 +299,7 @@ def ticket_served(day_id, ticket_id):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            case = service.record_service(db.session, by=current_user, ticket=ticket)
+            case = on_the_day.record_service(db.session, by=current_user, ticket=ticket)
         except Refused as error:
             refuse(error)
         else:
@@ -313,7 +313,7 @@ def ticket_served(day_id, ticket_id):
 def download_list(day_id):
     """The check-in list, to print or keep on a laptop where the venue has no network."""
     service_day = _day_or_404(day_id)
-    return csv_download(csv_text(service.day_list_rows(db.session, service_day)),
+    return csv_download(csv_text(on_the_day.day_list_rows(db.session, service_day)),
                         f"service-day-{service_day.day.isoformat()}-{service_day.id}.csv")
 
 
@@ -322,7 +322,7 @@ def download_list(day_id):
 def report(day_id):
     service_day = _day_or_404(day_id)
     return render_template("mobile/staff/report.html", day=service_day,
-                           report=service.day_report(db.session, service_day), chinese=is_chinese())
+                           report=on_the_day.day_report(db.session, service_day), chinese=is_chinese())
 
 
 # --- the mission's own counter ---------------------------------------------------------------------
@@ -339,7 +339,7 @@ def counter():
     mission = chosen or next((m for m in missions if m.id == current_user.mission_id), missions[0] if missions else None)
     if mission is None:
         abort(403)
-    schedule = service.counter_schedule(db.session, mission.id)
+    schedule = counters.counter_schedule(db.session, mission.id)
     if request.method == "GET" and schedule is not None:
         form = CounterForm(weekdays=schedule.weekdays, weeks_ahead=schedule.weeks_ahead, is_open=schedule.is_open)
         while len(form.sessions) < len(schedule.sessions):
@@ -354,7 +354,7 @@ def counter():
     form.weekdays.choices = [(number, str(title)) for number, title in enumerate(WEEKDAYS, 1)]
     if request.method == "POST" and not _edit_sessions(form) and form.validate():
         try:
-            service.save_counter_schedule(db.session, mission=mission, by=current_user, weekdays=form.weekdays.data,
+            counters.save_counter_schedule(db.session, mission=mission, by=current_user, weekdays=form.weekdays.data,
                                           sessions=form.plans(), weeks_ahead=form.weeks_ahead.data,
                                           is_open=form.is_open.data)
         except Refused as error:
@@ -363,5 +363,5 @@ def counter():
             flash(_("The counter's opening is saved. Its days are open for booking."), "success")
             return redirect(url_for("mobile_staff.counter", mission=chosen.id if chosen else None), code=303)
     return render_template("mobile/staff/counter.html", form=form, mission=mission, missions=missions,
-                           days=service.upcoming_days(db.session, mission_id=mission.id, counter=True),
-                           max_sessions=service.MAX_SESSIONS, chinese=is_chinese()), 400 if form.errors else 200
+                           days=queries.upcoming_days(db.session, mission_id=mission.id, counter=True),
+                           max_sessions=queries.MAX_SESSIONS, chinese=is_chinese()), 400 if form.errors else 200

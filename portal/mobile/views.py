@@ -11,9 +11,10 @@ from portal.core.i18n import _, format_day, is_chinese, ngettext
 from portal.core.refusal import Refused
 from portal.core.web import private_response, public_cacheable, refuse
 from portal.extensions import db, limiter
+from portal.advisories.regions import COUNTRY_REGION, REGION_CHOICES
 from portal.missions.models import Mission
 from portal.missions.service import country_by_code, list_countries
-from portal.mobile import ical, service
+from portal.mobile import bookings, counters, ical, on_the_day, queries
 from portal.mobile.forms import BookForm, ConfirmForm, MoveForm, ReasonForm
 from portal.mobile.models import CHANGEABLE, BookingStatus, MobileService
 
@@ -26,7 +27,7 @@ def _services():
 
 
 def _public_day(uid: str):
-    day = service.day_by_uid(db.session, uid)
+    day = queries.day_by_uid(db.session, uid)
     if day is None or not day.is_public:
         abort(404)
     return day
@@ -35,24 +36,24 @@ def _public_day(uid: str):
 @bp.route("/mobile-services")
 @policy.public
 def index():
-    """Upcoming days, by country, with the places left for each service."""
+    """Upcoming days by region and country, with the places left for each service."""
     chinese = is_chinese()
     country = country_by_code(db.session, request.args.get("country"))
-    days = service.upcoming_days(db.session, country_code=country.code if country else None)
+    region = request.args.get("region") if request.args.get("region") in dict(REGION_CHOICES) else None
+    every_day = queries.upcoming_days(db.session)
+    days = [d for d in every_day if (country is None or d.country_code == country.code)
+            and (region is None or COUNTRY_REGION.get(d.country_code) == region)]
     countries = {c.code: c for c in list_countries(db.session, chinese=chinese)}
-    by_country: dict[str, list] = {}
-    for day in days:
-        by_country.setdefault(day.country_code, []).append(day)
-    groups = sorted(((countries[code] if code in countries else None, listed) for code, listed in by_country.items()),
-                    key=lambda group: group[0].name(chinese) if group[0] else "")
-    every_country = service.upcoming_days(db.session) if country else days
-    offered_in = sorted({d.country_code for d in every_country} & countries.keys(),
+    offered_in = sorted({d.country_code for d in every_day} & countries.keys(),
                         key=lambda code: countries[code].name(chinese))
-    page = render_template("mobile/index.html", groups=groups, country=country,
-                           country_choices=[(code, countries[code].name(chinese)) for code in offered_in],
-                           services=MobileService, chinese=chinese)
+    regions_offered = {COUNTRY_REGION.get(d.country_code) for d in every_day}
+    page = render_template("mobile/index.html", groups=queries.by_region_and_country(days, countries, chinese=chinese),
+                           country=country, region=region, chinese=chinese,
+                           region_choices=[(key, title) for key, title in REGION_CHOICES if key in regions_offered],
+                           country_choices=[(code, countries[code].name(chinese)) for code in offered_in])
     response = Response(page)
-    return public_cacheable(response) if not current_user.is_authenticated else response
+    # Places change as people book: a short shared life, and none for signed-in pages.
+    return public_cacheable(response, max_age=60) if not current_user.is_authenticated else response
 
 
 @bp.route("/mobile-services/<uid>")
@@ -61,8 +62,8 @@ def day(uid):
     """One day: where, when, what it offers, what to bring, and the places left."""
     service_day = _public_day(uid)
     return render_template("mobile/day.html", day=service_day, services=MobileService,
-                           waiting=service.waiting_counts(db.session, service_day),
-                           open_sessions=[s for s in service_day.sessions if service.is_bookable(s)], chinese=is_chinese(),
+                           waiting=queries.waiting_counts(db.session, service_day),
+                           open_sessions=[s for s in service_day.sessions if queries.is_bookable(s)], chinese=is_chinese(),
                            notice_hours=current_app.config["MOBILE_BOOKING_NOTICE_HOURS"])
 
 
@@ -77,7 +78,7 @@ def _calendar_response(days, name: str, filename: str):
 @bp.route("/mobile-services/calendar.ics")
 @policy.public
 def calendar():
-    return _calendar_response(service.calendar_days(db.session), _("Mobile consular services"),
+    return _calendar_response(queries.calendar_days(db.session), _("Mobile consular services"),
                               "mobile-services.ics")
 
 
@@ -88,7 +89,7 @@ def mission_calendar(code):
     if mission is None:
         abort(404)
     name = _("Mobile consular services: %(mission)s", mission=mission.name(is_chinese()))
-    return _calendar_response(service.calendar_days(db.session, mission_id=mission.id), name,
+    return _calendar_response(queries.calendar_days(db.session, mission_id=mission.id), name,
                               f"mobile-services-{mission.code}.ics")
 
 
@@ -108,12 +109,12 @@ def _quota_label(quota, waiting: dict) -> str:
 
 
 def _bookable_quotas(service_day, *, service_name: str | None = None):
-    return [q for s in service_day.sessions if service.is_bookable(s) for q in s.quotas
+    return [q for s in service_day.sessions if queries.is_bookable(s) for q in s.quotas
             if q.booking_places and (service_name is None or q.service == service_name)]
 
 
 def _book_choices(form, service_day, service_name: str | None = None):
-    waiting = service.waiting_counts(db.session, service_day)
+    waiting = queries.waiting_counts(db.session, service_day)
     form.quota.choices = choices((str(q.id), _quota_label(q, waiting))
                                  for q in _bookable_quotas(service_day, service_name=service_name))
 
@@ -123,11 +124,11 @@ def _book_choices(form, service_day, service_name: str | None = None):
 def counter(code):
     """The mission's own counter: book a time to hand in an application or collect a passport or documents."""
     mission = db.session.query(Mission).filter_by(code=code.lower()[:40]).one_or_none()
-    if mission is None or not service.mission_offers_counter_booking(db.session, mission.id):
+    if mission is None or not counters.mission_offers_counter_booking(db.session, mission.id):
         abort(404)
     wanted = request.args.get("service") if request.args.get("service") in set(MobileService) else None
     return render_template("mobile/counter.html", mission=mission, chinese=is_chinese(), wanted=wanted,
-                           days=service.upcoming_days(db.session, mission_id=mission.id, counter=True))
+                           days=queries.upcoming_days(db.session, mission_id=mission.id, counter=True))
 
 
 @bp.route("/mobile-services/<uid>/book", methods=["GET", "POST"])
@@ -149,10 +150,10 @@ def book(uid):
             form.quota.errors = [_("Choose a session and a service.")]
         elif "confirm" in request.form:
             try:
-                booking, created = service.book(db.session, user=current_user, quota=quota,
+                booking, created = bookings.book(db.session, user=current_user, quota=quota,
                                                 idempotency_key=form.submission_token.data,
                                                 waitlist=form.waitlist.data == "1")
-            except service.SessionFull as error:
+            except bookings.SessionFull as error:
                 refuse(error, form)
                 return render_template("mobile/confirm.html", day=service_day, form=form, quota=quota,
                                        full=True), 409
@@ -175,7 +176,7 @@ def _version(form) -> int | None:
 
 
 def _own_booking(reference: str):
-    booking = service.booking_by_reference(db.session, reference)
+    booking = queries.booking_by_reference(db.session, reference)
     if booking is None or not policy.owns_booking(current_user, booking):
         abort(404)
     return booking
@@ -184,15 +185,15 @@ def _own_booking(reference: str):
 @bp.route("/mobile-services/bookings")
 @policy.citizen_only
 def my_bookings():
-    return render_template("mobile/my_bookings.html", bookings=service.bookings_of(db.session, current_user),
-                           day_of=service.day_of)
+    return render_template("mobile/my_bookings.html", bookings=queries.bookings_of(db.session, current_user),
+                           day_of=queries.day_of)
 
 
 @bp.route("/mobile-services/bookings/<reference>")
 @policy.citizen_only
 def booking(reference):
     found = _own_booking(reference)
-    return render_template("mobile/booking.html", booking=found, day=service.day_of(found),
+    return render_template("mobile/booking.html", booking=found, day=queries.day_of(found),
                            service_session=found.quota.service_session,
                            form=ConfirmForm(version=found.version))
 
@@ -217,7 +218,7 @@ def confirm_place(reference):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            service.confirm_offer(db.session, found)
+            bookings.confirm_offer(db.session, found)
         except Refused as error:
             refuse(error)
         else:
@@ -238,7 +239,7 @@ def _cancel_page(found, *, done_url: str, private: bool = False):
         form.version.data = str(found.version)
     elif form.validate_on_submit():
         try:
-            service.cancel_booking(db.session, found, reason=form.reason.data,
+            bookings.cancel_booking(db.session, found, reason=form.reason.data,
                                    expected_version=_version(form))
         except Refused as error:
             refuse(error, form)
@@ -247,7 +248,7 @@ def _cancel_page(found, *, done_url: str, private: bool = False):
             return redirect(done_url, code=303)
     form.reason.label.text = _("Why are you cancelling? (optional)")
     form.reason.description = _("It helps the mission plan its next service days.")
-    page = render_template("mobile/cancel.html", booking=found, day=service.day_of(found), form=form,
+    page = render_template("mobile/cancel.html", booking=found, day=queries.day_of(found), form=form,
                            service_session=found.quota.service_session)
     status = 400 if form.errors else 200
     return private_response(page, status) if private else (page, status)
@@ -258,8 +259,8 @@ def _cancel_page(found, *, done_url: str, private: bool = False):
 def move(reference):
     """Move a booked place to another session of the same service, on this day or another of the mission's."""
     found = _own_booking(reference)
-    current_day = service.day_of(found)
-    days = service.upcoming_days(db.session, mission_id=current_day.mission_id)
+    current_day = queries.day_of(found)
+    days = queries.upcoming_days(db.session, mission_id=current_day.mission_id)
     options = [q for d in days for q in _bookable_quotas(d, service_name=found.quota.service)
                if q.id != found.quota_id and q.places_left]
     form = MoveForm()
@@ -276,7 +277,7 @@ def move(reference):
             form.quota.errors = [_("Choose the session to move to.")]
         else:
             try:
-                service.move_booking(db.session, found, to=target,
+                bookings.move_booking(db.session, found, to=target,
                                      expected_version=_version(form))
             except Refused as error:
                 refuse(error, form)
@@ -292,7 +293,7 @@ def move(reference):
 @limiter.limit(lambda: current_app.config["MOBILE_LINK_RATE_LIMIT"], methods=["POST"])
 def manage(secret):
     """The emailed link: see and cancel a booking without signing in."""
-    found = service.booking_by_link(db.session, secret)
+    found = queries.booking_by_link(db.session, secret)
     if found is None:
         return private_response(render_template("mobile/link_invalid.html"), 404)
     return _cancel_page(found, done_url=url_for("mobile.manage", secret=secret), private=True)
@@ -305,16 +306,16 @@ def mobile_service_title(name: str):
 def collection_booking_path(case) -> str | None:
     """For a passport or documents waiting to be collected at a mission that takes counter bookings:
     the page to book a time to collect them (the case's email links to it)."""
-    kind_move = service.PICKUP_MOVES.get(case.kind)
+    kind_move = on_the_day.PICKUP_MOVES.get(case.kind)
     if kind_move is None or workflow_for(case.kind).transition(case.status, kind_move) is None:
         return None
-    if not service.mission_offers_counter_booking(db.session, case.mission_id):
+    if not counters.mission_offers_counter_booking(db.session, case.mission_id):
         return None
     return url_for("mobile.counter", code=case.mission.code, service=MobileService.DOCUMENT_PICKUP.value)
 
 
 # The case pages of other blueprints show a mobile case's detail; the emails say what to bring and
 # where to book a collection time.
-bp.add_app_template_global(service.what_to_bring, "what_to_bring")
+bp.add_app_template_global(queries.what_to_bring, "what_to_bring")
 bp.add_app_template_global(mobile_service_title, "mobile_service_title")
 bp.add_app_template_global(collection_booking_path, "collection_booking_path")

@@ -1,6 +1,7 @@
 """Mobile consular service days: planning and publishing, the public pages and calendars, booking
 within the quota, the waiting list, moving and cancelling, and notice of changes."""
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import icalendar
@@ -8,14 +9,9 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
-from tests.fixtures.accounts import sign_in
+from tests.fixtures.accounts import signed_in_client
 from tests.fixtures.mobile import book, bookings, day_form, quota_row
-from tests.fixtures.pages import check_page, text_of
-
-
-def page_text(response) -> str:
-    """The visible text of a page, once it has passed the basic page checks."""
-    return text_of(check_page(response.get_data(as_text=True), csrf=False))
+from tests.fixtures.pages import page_text
 
 
 def day_row(app, day_id):
@@ -36,22 +32,10 @@ def run_jobs(app):
         run_due_jobs(db.session)
 
 
-def staff_client(app, user):
-    client = app.test_client()
-    sign_in(client, user)
-    return client
-
-
-def citizen_client(app, user):
-    client = app.test_client()
-    sign_in(client, user)
-    return client
-
-
 # --- staff: planning and publishing ------------------------------------------------------------------
 
 def test_an_officer_plans_a_draft_nobody_sees_until_it_is_published(app, officer, client):
-    staff = staff_client(app, officer)
+    staff = signed_in_client(app, officer)
     when = date.today() + timedelta(days=40)
     response = staff.post("/staff/mobile-services/new", data=day_form(app, day=when, sessions=[("09:30", "12:00"),
                                                                                          ("13:30", "16:00")]))
@@ -89,7 +73,7 @@ def test_an_officer_plans_a_draft_nobody_sees_until_it_is_published(app, officer
 def test_a_bad_plan_is_refused_with_its_reason_and_nothing_is_saved(app, officer, change, message):
     from portal.mobile.models import ServiceDay
 
-    staff = staff_client(app, officer)
+    staff = signed_in_client(app, officer)
     response = staff.post("/staff/mobile-services/new",
                           data=day_form(app, **{"day": date.today() + timedelta(days=40), **change}))
     assert response.status_code == 400
@@ -101,7 +85,7 @@ def test_a_bad_plan_is_refused_with_its_reason_and_nothing_is_saved(app, officer
 
 
 def test_overlapping_sessions_are_refused(app, officer):
-    staff = staff_client(app, officer)
+    staff = signed_in_client(app, officer)
     response = staff.post("/staff/mobile-services/new", data=day_form(
         app, day=date.today() + timedelta(days=40), sessions=[("09:30", "12:00"), ("11:00", "13:00")]))
     assert response.status_code == 400
@@ -110,19 +94,19 @@ def test_overlapping_sessions_are_refused(app, officer):
 
 def test_officers_of_another_mission_cannot_see_or_change_a_day(app, make_user, make_day):
     day_id, uid, _ = make_day(mission="tokyo")
-    other = staff_client(app, make_user("staff", mission="seoul"))
+    other = signed_in_client(app, make_user("staff", mission="seoul"))
     assert other.get(f"/staff/mobile-services/{day_id}").status_code == 404
     assert other.post(f"/staff/mobile-services/{day_id}/cancel", data={"reason": "x"}).status_code == 404
     assert other.get(f"/staff/mobile-services/{day_id}/edit").status_code == 404
     assert "Sendai" not in page_text(other.get("/staff/mobile-services"))
-    boss = staff_client(app, make_user("supervisor", mission="seoul"))
+    boss = signed_in_client(app, make_user("supervisor", mission="seoul"))
     assert boss.get(f"/staff/mobile-services/{day_id}").status_code == 200
 
 
 def test_citizens_and_visitors_cannot_reach_the_staff_pages(app, citizen, client, make_day):
     day_id, _, _ = make_day()
     assert client.get("/staff/mobile-services").status_code == 302
-    signed = citizen_client(app, citizen)
+    signed = signed_in_client(app, citizen)
     assert signed.get(f"/staff/mobile-services/{day_id}").status_code == 403
     assert signed.post("/staff/mobile-services/new", data={}).status_code == 403
 
@@ -143,12 +127,10 @@ def test_the_calendar_feeds_parse_with_stable_uids_and_sequences_that_follow_cha
     assert feed.walk("VTIMEZONE")
     uids = [str(e["UID"]) for e in events]
 
-    staff = staff_client(app, officer)
+    staff = signed_in_client(app, officer)
     form = day_form(app, day=day_row(app, day_id).day, sessions=[("10:00", "12:00"), ("13:30", "16:00")],
                     places={"passport_renewal": (5, 2)}, version=str(day_row(app, day_id).version))
     edit_page = staff.get(f"/staff/mobile-services/{day_id}/edit").get_data(as_text=True)
-    import re
-
     for index, session_id in enumerate(re.findall(r'name="sessions-\d-session_id" type="hidden" value="(\d+)"',
                                                   edit_page)):
         form[f"sessions-{index}-session_id"] = session_id
@@ -171,7 +153,7 @@ def test_the_calendar_feeds_parse_with_stable_uids_and_sequences_that_follow_cha
 
 def test_a_citizen_books_a_place_and_is_sent_the_invitation(app, citizen, make_day, outbox):
     _, uid, quotas = make_day(places={"passport_renewal": (3, 1)})
-    signed = citizen_client(app, citizen)
+    signed = signed_in_client(app, citizen)
     response = book(signed, uid, quotas[(0, "passport_renewal")])
     assert response.status_code == 303
     page = page_text(signed.get(response.headers["Location"]))
@@ -201,7 +183,7 @@ def test_the_same_form_sent_twice_books_once(app, citizen, make_day):
     from tests.fixtures.mobile import submission_token
 
     _, uid, quotas = make_day()
-    signed = citizen_client(app, citizen)
+    signed = signed_in_client(app, citizen)
     token = submission_token(signed.get(f"/mobile-services/{uid}/book").get_data(as_text=True))
     data = {"quota": str(quotas[(0, "passport_renewal")]), "submission_token": token, "confirm": "1"}
     first, second = signed.post(f"/mobile-services/{uid}/book", data=data), signed.post(f"/mobile-services/{uid}/book", data=data)
@@ -212,7 +194,7 @@ def test_the_same_form_sent_twice_books_once(app, citizen, make_day):
 
 def test_one_booking_per_person_and_session(app, citizen, make_day):
     _, uid, quotas = make_day(places={"passport_renewal": (3, 0), "document_authentication": (3, 0)})
-    signed = citizen_client(app, citizen)
+    signed = signed_in_client(app, citizen)
     assert book(signed, uid, quotas[(0, "passport_renewal")]).status_code == 303
     again = book(signed, uid, quotas[(0, "document_authentication")])
     assert again.status_code == 400
@@ -224,7 +206,7 @@ def test_one_booking_per_person_and_session(app, citizen, make_day):
 def test_a_service_the_day_does_not_offer_cannot_be_booked(app, citizen, make_day):
     _, uid, quotas = make_day(places={"passport_renewal": (3, 0), "information": (0, 5)})
     _, _, other_quotas = make_day(places={"document_authentication": (3, 0)})
-    signed = citizen_client(app, citizen)
+    signed = signed_in_client(app, citizen)
     for quota_id in (quotas[(0, "information")], other_quotas[(0, "document_authentication")], 99999):
         response = book(signed, uid, quota_id)
         assert response.status_code == 400
@@ -236,13 +218,13 @@ def test_booking_closes_before_the_session_and_a_late_attempt_saves_nothing(app,
     day = date(2027, 3, 14)
     with time_machine.travel(datetime(2027, 3, 1, 3, 0, tzinfo=UTC)):
         _, uid, quotas = make_day(day=day)
-        signed = citizen_client(app, citizen)
+        signed = signed_in_client(app, citizen)
         from tests.fixtures.mobile import submission_token
 
         token = submission_token(signed.get(f"/mobile-services/{uid}/book").get_data(as_text=True))
     # 09:30 in Tokyo is 00:30 UTC; bookings close 24 hours before.
     with time_machine.travel(datetime(2027, 3, 13, 0, 31, tzinfo=UTC)):
-        signed = citizen_client(app, citizen)
+        signed = signed_in_client(app, citizen)
         response = signed.post(f"/mobile-services/{uid}/book", data={
             "quota": str(quotas[(0, "passport_renewal")]), "submission_token": token, "confirm": "1"})
         assert response.status_code == 200
@@ -255,15 +237,15 @@ def test_staff_cannot_book_and_visitors_are_sent_to_sign_in(app, officer, client
     _, uid, _ = make_day()
     response = client.get(f"/mobile-services/{uid}/book")
     assert response.status_code == 302 and "/account/login" in response.headers["Location"]
-    assert staff_client(app, officer).get(f"/mobile-services/{uid}/book").status_code == 302
+    assert signed_in_client(app, officer).get(f"/mobile-services/{uid}/book").status_code == 302
 
 
 def test_another_citizens_booking_answers_404(app, make_user, make_day):
     _, uid, quotas = make_day()
     owner, stranger = make_user("citizen"), make_user("citizen")
-    book(citizen_client(app, owner), uid, quotas[(0, "passport_renewal")])
+    book(signed_in_client(app, owner), uid, quotas[(0, "passport_renewal")])
     [booking] = bookings(app)
-    other = citizen_client(app, stranger)
+    other = signed_in_client(app, stranger)
     for path in ("", "/invitation.ics", "/cancel", "/move"):
         assert other.get(f"/mobile-services/bookings/{booking.reference}{path}").status_code == 404
     assert other.post(f"/mobile-services/bookings/{booking.reference}/cancel", data={"reason": ""}).status_code == 404
@@ -278,8 +260,8 @@ def test_a_full_session_offers_its_waiting_list_and_a_cancellation_promotes_the_
     _, uid, quotas = make_day(places={"passport_renewal": (1, 0)})
     quota_id = quotas[(0, "passport_renewal")]
     first, second, third = (make_user("citizen") for _ in range(3))
-    book(citizen_client(app, first), uid, quota_id)
-    second_client, third_client = citizen_client(app, second), citizen_client(app, third)
+    book(signed_in_client(app, first), uid, quota_id)
+    second_client, third_client = signed_in_client(app, second), signed_in_client(app, third)
 
     full = book(second_client, uid, quota_id)
     assert full.status_code == 409
@@ -291,7 +273,7 @@ def test_a_full_session_offers_its_waiting_list_and_a_cancellation_promotes_the_
     assert "1 waiting" not in page_text(second_client.get(f"/mobile-services/{uid}"))  # two are waiting
     assert "2 waiting" in page_text(second_client.get(f"/mobile-services/{uid}"))
 
-    owner = citizen_client(app, first)
+    owner = signed_in_client(app, first)
     reference = bookings(app)[0].reference
     response = owner.post(f"/mobile-services/bookings/{reference}/cancel",
                           data={"reason": "Cannot travel", "version": str(bookings(app)[0].version)})
@@ -321,7 +303,7 @@ def test_an_offer_not_confirmed_in_time_passes_to_the_next_person(app, make_user
         _, uid, quotas = make_day(day=date(2027, 3, 20), places={"passport_renewal": (1, 0)})
         quota_id = quotas[(0, "passport_renewal")]
         people = [make_user("citizen") for _ in range(3)]
-        clients = [citizen_client(app, person) for person in people]
+        clients = [signed_in_client(app, person) for person in people]
         book(clients[0], uid, quota_id)
         book(clients[1], uid, quota_id, waitlist=True)
         book(clients[2], uid, quota_id, waitlist=True)
@@ -329,7 +311,7 @@ def test_an_offer_not_confirmed_in_time_passes_to_the_next_person(app, make_user
         clients[0].post(f"/mobile-services/bookings/{reference}/cancel", data={"reason": ""})
         assert [b.status for b in bookings(app)] == ["cancelled", "offered", "waitlisted"]
     with time_machine.travel(datetime(2027, 3, 2, 3, 1, tzinfo=UTC)):  # 24 hours and a minute later
-        clients[1] = citizen_client(app, people[1])
+        clients[1] = signed_in_client(app, people[1])
         late = bookings(app)[1]
         response = clients[1].post(f"/mobile-services/bookings/{late.reference}/confirm", data={}, follow_redirects=True)
         assert "The time to confirm this place has passed" in page_text(response)
@@ -345,8 +327,8 @@ def test_leaving_the_waiting_list_frees_no_place(app, make_user, make_day):
     _, uid, quotas = make_day(places={"passport_renewal": (1, 0)})
     quota_id = quotas[(0, "passport_renewal")]
     holder, waiting = make_user("citizen"), make_user("citizen")
-    book(citizen_client(app, holder), uid, quota_id)
-    waiting_client = citizen_client(app, waiting)
+    book(signed_in_client(app, holder), uid, quota_id)
+    waiting_client = signed_in_client(app, waiting)
     book(waiting_client, uid, quota_id, waitlist=True)
     reference = bookings(app)[1].reference
     assert waiting_client.post(f"/mobile-services/bookings/{reference}/cancel", data={"reason": ""}).status_code == 303
@@ -360,7 +342,7 @@ def test_moving_takes_the_new_place_before_giving_up_the_old(app, citizen, make_
     _, uid, quotas = make_day(sessions=((time(9, 30), time(12, 0)), (time(13, 30), time(16, 0))),
                               places={"passport_renewal": (1, 0)})
     morning, afternoon = quotas[(0, "passport_renewal")], quotas[(1, "passport_renewal")]
-    signed = citizen_client(app, citizen)
+    signed = signed_in_client(app, citizen)
     book(signed, uid, morning)
     [booking] = bookings(app)
     page = page_text(signed.get(f"/mobile-services/bookings/{booking.reference}/move"))
@@ -375,7 +357,7 @@ def test_moving_takes_the_new_place_before_giving_up_the_old(app, citizen, make_
     assert event.decoded("DTSTART").time() == time(13, 30)
 
     # The afternoon is now full: moving back into the morning works, into a full session does not.
-    other = citizen_client(app, make_user("citizen"))
+    other = signed_in_client(app, make_user("citizen"))
     book(other, uid, morning)
     response = signed.post(f"/mobile-services/bookings/{booking.reference}/move",
                            data={"quota": str(morning), "version": str(bookings(app)[0].version)})
@@ -385,7 +367,7 @@ def test_moving_takes_the_new_place_before_giving_up_the_old(app, citizen, make_
 
 def test_the_emailed_link_cancels_without_signing_in_and_a_wrong_link_finds_nothing(app, citizen, client, make_day, outbox):
     _, uid, quotas = make_day()
-    book(citizen_client(app, citizen), uid, quotas[(0, "passport_renewal")])
+    book(signed_in_client(app, citizen), uid, quotas[(0, "passport_renewal")])
     [mail] = [m for m in outbox(citizen.email) if "booked" in m.subject]
     link = next(line.split(": ", 1)[1].split("://", 1)[1] for line in mail.body.splitlines() if "/manage/" in line)
     path = "/" + link.split("/", 1)[1]
@@ -415,12 +397,10 @@ def test_a_published_change_tells_everyone_booked_and_a_cancellation_cancels_eve
     quota_id = quotas[(0, "passport_renewal")]
     people = [make_user("citizen") for _ in range(3)]
     for index, person in enumerate(people):
-        book(citizen_client(app, person), uid, quota_id, waitlist=index == 2)
-    staff = staff_client(app, officer)
+        book(signed_in_client(app, person), uid, quota_id, waitlist=index == 2)
+    staff = signed_in_client(app, officer)
     day = day_row(app, day_id)
     edit_page = staff.get(f"/staff/mobile-services/{day_id}/edit").get_data(as_text=True)
-    import re
-
     session_id = re.search(r'name="sessions-0-session_id" type="hidden" value="(\d+)"', edit_page).group(1)
     # Fewer places than bookings is refused.
     form = day_form(app, day=day.day, places={"passport_renewal": (1, 0)}, version=str(day.version),
@@ -462,7 +442,7 @@ def test_a_reminder_goes_once_two_days_before(app, citizen, make_day, outbox):
 
     with time_machine.travel(datetime(2027, 3, 1, 3, 0, tzinfo=UTC)):
         _, uid, quotas = make_day(day=date(2027, 3, 14))
-        book(citizen_client(app, citizen), uid, quotas[(0, "passport_renewal")])
+        book(signed_in_client(app, citizen), uid, quotas[(0, "passport_renewal")])
         with app.app_context():
             maintenance_round(db.session)
         assert not [m for m in outbox(citizen.email) if m.subject.startswith("Reminder")]
@@ -476,13 +456,18 @@ def test_a_reminder_goes_once_two_days_before(app, citizen, make_day, outbox):
 
 # --- the public list ------------------------------------------------------------------------------
 
-def test_the_list_filters_by_country_and_leaves_out_past_days(app, make_day, client, count_queries):
+def test_the_list_goes_by_region_and_country_and_leaves_out_past_days(app, make_day, client, count_queries):
     make_day(days_ahead=10)
     make_day(days_ahead=20, mission="seoul", country="KR", city="Busan")
-    listing = page_text(client.get("/mobile-services"))
-    assert "Sendai" in listing and "Busan" in listing
+    make_day(days_ahead=25, mission="london", country="GB", city="Manchester")
+    listing = page_text(client.get("/mobile-services")).split("Show", 1)[1]  # what follows the filters
+    assert listing.index("Asia and the Pacific") < listing.index("Japan") < listing.index("Sendai") \
+        < listing.index("South Korea") < listing.index("Busan") < listing.index("Europe") < listing.index("Manchester")
     only_japan = page_text(client.get("/mobile-services?country=JP"))
     assert "Sendai" in only_japan and "Busan" not in only_japan
+    europe = page_text(client.get("/mobile-services?region=europe"))
+    assert "Manchester" in europe and "Sendai" not in europe and "Busan" not in europe
+    assert "Sendai" in page_text(client.get("/mobile-services?region=nowhere"))  # an unknown region filters nothing
     with time_machine.travel(datetime.now(UTC) + timedelta(days=15)):
         later = page_text(app.test_client().get("/mobile-services"))
     assert "Busan" in later and "Sendai" not in later
@@ -510,7 +495,7 @@ def test_publishing_tells_the_countrys_alert_subscribers_and_travellers_there_on
                                         email_abroad="", contact_name="Lin", contact_phone="+886 912 345 678",
                                         today=when - timedelta(days=20))
             travel.confirm_trip(session, trip.token)
-    staff = staff_client(app, officer)
+    staff = signed_in_client(app, officer)
     staff.post(f"/staff/mobile-services/{day_id}/publish", data={"version": str(day_row(app, day_id).version)})
     run_jobs(app)
     run_jobs(app)  # a second run sends nothing more

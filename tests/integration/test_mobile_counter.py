@@ -6,22 +6,12 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 import time_machine
 
-from tests.fixtures.accounts import sign_in
+from tests.fixtures.accounts import signed_in_client
 from tests.fixtures.mobile import book
-from tests.fixtures.pages import check_page, text_of
+from tests.fixtures.pages import page_text
 
 #: a Monday, 10:00 in Tokyo
 MONDAY = datetime(2027, 3, 1, 1, 0, tzinfo=UTC)
-
-
-def page_text(response) -> str:
-    return text_of(check_page(response.get_data(as_text=True), csrf=False))
-
-
-def signed(app, user):
-    client = app.test_client()
-    sign_in(client, user)
-    return client
 
 
 def counter_form(**overrides) -> dict:
@@ -54,7 +44,7 @@ def test_a_weekly_opening_set_once_opens_bookable_days_ahead(app, officer, citiz
     from portal.extensions import db
 
     with time_machine.travel(MONDAY):
-        staff = signed(app, officer)
+        staff = signed_in_client(app, officer)
         response = staff.post("/staff/mobile-services/counter", data=counter_form())
         assert response.status_code == 303
         days = counter_days(app)
@@ -67,9 +57,9 @@ def test_a_weekly_opening_set_once_opens_bookable_days_ahead(app, officer, citiz
         assert "Tokyo" not in page_text(client.get("/mobile-services"))
         assert b"VEVENT" not in client.get("/mobile-services/calendar.ics").data
 
-        page = page_text(signed(app, citizen).get(f"/mobile-services/{days[0].uid}/book?service=document_pickup"))
+        page = page_text(signed_in_client(app, citizen).get(f"/mobile-services/{days[0].uid}/book?service=document_pickup"))
         assert "Collecting a passport or documents" in page and "Passport renewal" not in page
-        assert book(signed(app, citizen), days[0].uid, days[0].sessions[0].quotas[0].id).status_code == 303
+        assert book(signed_in_client(app, citizen), days[0].uid, days[0].sessions[0].quotas[0].id).status_code == 303
 
     with time_machine.travel(MONDAY + timedelta(days=7)):
         with app.app_context():
@@ -81,7 +71,7 @@ def test_a_weekly_opening_set_once_opens_bookable_days_ahead(app, officer, citiz
 
 def test_a_bad_opening_is_refused_and_saves_nothing(app, officer):
     with time_machine.travel(MONDAY):
-        staff = signed(app, officer)
+        staff = signed_in_client(app, officer)
         for change, message in (({"weekdays": []}, "Choose the days of the week the counter opens."),
                                 ({"weeks_ahead": "40"}, "Enter a number from 1 to 12."),
                                 ({"sessions-0-ends_at": "08:00"}, "Session 1 must end after it starts.")):
@@ -92,7 +82,7 @@ def test_a_bad_opening_is_refused_and_saves_nothing(app, officer):
 
 def test_only_the_missions_staff_set_its_counter_and_a_closed_counter_has_no_public_page(app, make_user, client):
     with time_machine.travel(MONDAY):
-        seoul = signed(app, make_user("staff", mission="seoul"))
+        seoul = signed_in_client(app, make_user("staff", mission="seoul"))
         seoul.post("/staff/mobile-services/counter?mission=1", data=counter_form())
     assert counter_days(app, "tokyo") == [] and len(counter_days(app, "seoul")) == 4
     assert client.get("/missions/tokyo/counter").status_code == 404
@@ -110,7 +100,7 @@ def test_the_ready_to_collect_email_links_to_a_collection_time(app, officer, cit
         with app.app_context(), unit_of_work() as session:
             mission_code = case_by_reference(session, reference).mission.code
         assert mission_code == "tokyo"  # the officer's mission, where the application is collected
-        signed(app, officer).post("/staff/mobile-services/counter", data=counter_form())
+        signed_in_client(app, officer).post("/staff/mobile-services/counter", data=counter_form())
         with app.app_context(), unit_of_work() as session:
             case = case_by_reference(session, reference)
             holder = session.get(User, officer.id)

@@ -10,25 +10,15 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 import time_machine
 
-from tests.fixtures.accounts import sign_in
+from tests.fixtures.accounts import signed_in_client
 from tests.fixtures.cases import load_case
 from tests.fixtures.mobile import book, bookings, quota_row
-from tests.fixtures.pages import check_page, text_of
+from tests.fixtures.pages import page_text
 
 DAY = date(2027, 3, 14)
 #: 10:00 in Tokyo on the day
 ON_THE_DAY = datetime(2027, 3, 14, 1, 0, tzinfo=UTC)
 BEFORE = datetime(2027, 3, 1, 3, 0, tzinfo=UTC)
-
-
-def page_text(response) -> str:
-    return text_of(check_page(response.get_data(as_text=True), csrf=False))
-
-
-def signed(app, user):
-    client = app.test_client()
-    sign_in(client, user)
-    return client
 
 
 def tickets(app):
@@ -46,7 +36,7 @@ def day_with_bookings(app, make_day, make_user, officer, places, people=2, servi
         day_id, uid, quotas = make_day(day=DAY, places=places, by=officer)
         citizens = [make_user("citizen") for _ in range(people)]
         for citizen in citizens:
-            book(signed(app, citizen), uid, quotas[(0, service)])
+            book(signed_in_client(app, citizen), uid, quotas[(0, service)])
     return day_id, uid, quotas, citizens
 
 
@@ -55,7 +45,7 @@ def test_on_the_day_staff_check_people_in_mark_no_shows_and_record_services(app,
                                                     {"passport_renewal": (5, 0)}, people=3)
     first, second, third = bookings(app)
     with time_machine.travel(ON_THE_DAY):
-        staff = signed(app, officer)
+        staff = signed_in_client(app, officer)
         listing = page_text(staff.get(f"/staff/mobile-services/{day_id}/check-in"))
         assert all(c.name in listing for c in citizens)
         base = f"/staff/mobile-services/{day_id}/bookings"
@@ -77,7 +67,7 @@ def test_on_the_day_staff_check_people_in_mark_no_shows_and_record_services(app,
     assert case.reference in queue
     # Recording again is refused: one service, one case.
     with time_machine.travel(ON_THE_DAY):
-        again = signed(app, make_user("staff", mission="tokyo")).post(
+        again = signed_in_client(app, make_user("staff", mission="tokyo")).post(
             f"/staff/mobile-services/{day_id}/bookings/{first.reference}/served", follow_redirects=True)
         assert "This service is already recorded." in page_text(again)
     from portal.core.cases.models import Case
@@ -102,7 +92,7 @@ def test_information_given_is_completed_at_once_and_invites_the_citizen_to_the_s
                                                service="information")
     [booking] = bookings(app)
     with time_machine.travel(ON_THE_DAY):
-        signed(app, officer).post(f"/staff/mobile-services/{day_id}/bookings/{booking.reference}/served")
+        signed_in_client(app, officer).post(f"/staff/mobile-services/{day_id}/bookings/{booking.reference}/served")
     case, _ = load_case(app, _reference_of(app, bookings(app)[0].case_id))
     assert case.status == "completed" and case.closed_at is not None
     assert [m for m in outbox(citizens[0].email) if "survey" in m.body.lower() or "/surveys/" in m.body]
@@ -128,11 +118,11 @@ def test_collecting_at_the_mobile_service_finishes_the_passport_waiting_at_the_m
             release(session, case, by=holder)
             mission_code = case.mission.code
         day_id, uid, quotas = make_day(day=DAY, places={"document_pickup": (5, 0)}, by=officer, mission=mission_code)
-        book(signed(app, citizen), uid, quotas[(0, "document_pickup")])
+        book(signed_in_client(app, citizen), uid, quotas[(0, "document_pickup")])
     [booking] = bookings(app)
     with time_machine.travel(ON_THE_DAY):
         other_officer = make_user("staff", mission=mission_code)
-        response = signed(app, other_officer).post(
+        response = signed_in_client(app, other_officer).post(
             f"/staff/mobile-services/{day_id}/bookings/{booking.reference}/served", follow_redirects=True)
         assert f"case {reference}" in page_text(response)
     passport, events = load_case(app, reference)
@@ -146,7 +136,7 @@ def test_walk_in_tickets_are_numbered_in_order_and_stop_at_the_quota(app, office
         day_id, _, quotas = make_day(day=DAY, places={"passport_renewal": (2, 3)}, by=officer)
     quota_id = quotas[(0, "passport_renewal")]
     with time_machine.travel(ON_THE_DAY):
-        staff = signed(app, officer)
+        staff = signed_in_client(app, officer)
         for name in ("Lin", "Chen", "Wang"):
             response = staff.post(f"/staff/mobile-services/{day_id}/tickets", data={"quota": str(quota_id),
                                                                                     "name": name},
@@ -175,7 +165,7 @@ def test_tickets_handed_out_at_once_by_several_officers_never_pass_the_quota(app
         day_id, _, quotas = make_day(day=DAY, places={"passport_renewal": (0, 5)}, by=officers[0])
     quota_id = quotas[(0, "passport_renewal")]
     with time_machine.travel(ON_THE_DAY):
-        clients = [signed(app, o) for o in officers]
+        clients = [signed_in_client(app, o) for o in officers]
         start, answers = threading.Barrier(len(clients) * 2), []
 
         def hand_out(client):
@@ -200,7 +190,7 @@ def test_two_officers_recording_the_same_service_at_once_open_one_case(app, make
     day_id, _, _, _ = day_with_bookings(app, make_day, make_user, officers[0], {"passport_renewal": (5, 0)}, people=1)
     [booking] = bookings(app)
     with time_machine.travel(ON_THE_DAY):
-        clients = [signed(app, o) for o in officers]
+        clients = [signed_in_client(app, o) for o in officers]
         start, answers = threading.Barrier(len(clients)), []
 
         def record(client):
@@ -222,7 +212,7 @@ def test_nothing_is_recorded_before_the_day(app, officer, make_user, make_day):
     day_id, _, quotas, _ = day_with_bookings(app, make_day, make_user, officer, {"passport_renewal": (5, 5)}, people=1)
     [booking] = bookings(app)
     with time_machine.travel(datetime(2027, 3, 13, 3, 0, tzinfo=UTC)):
-        staff = signed(app, officer)
+        staff = signed_in_client(app, officer)
         for action in ("arrived", "absent", "served"):
             response = staff.post(f"/staff/mobile-services/{day_id}/bookings/{booking.reference}/{action}",
                                   follow_redirects=True)
@@ -235,16 +225,16 @@ def test_another_missions_officer_and_citizens_cannot_use_the_check_in(app, offi
     day_id, _, quotas, _ = day_with_bookings(app, make_day, make_user, officer, {"passport_renewal": (5, 5)}, people=1)
     [booking] = bookings(app)
     with time_machine.travel(ON_THE_DAY):
-        stranger = signed(app, make_user("staff", mission="seoul"))
+        stranger = signed_in_client(app, make_user("staff", mission="seoul"))
         assert stranger.get(f"/staff/mobile-services/{day_id}/check-in").status_code == 404
         assert stranger.post(f"/staff/mobile-services/{day_id}/bookings/{booking.reference}/served").status_code == 404
         assert stranger.post(f"/staff/mobile-services/{day_id}/tickets",
                              data={"quota": str(quotas[(0, "passport_renewal")])}).status_code == 404
         assert stranger.get(f"/staff/mobile-services/{day_id}/list.csv").status_code == 404
-        assert signed(app, citizen).get(f"/staff/mobile-services/{day_id}/check-in").status_code == 403
+        assert signed_in_client(app, citizen).get(f"/staff/mobile-services/{day_id}/check-in").status_code == 403
         # A booking of another day is not found through this day.
         other_day, _, _ = make_day(day=DAY, by=officer)
-        assert signed(app, officer).post(
+        assert signed_in_client(app, officer).post(
             f"/staff/mobile-services/{other_day}/bookings/{booking.reference}/arrived").status_code == 404
     assert bookings(app)[0].status == "booked" and tickets(app) == []
 
@@ -254,8 +244,8 @@ def test_the_list_downloads_for_a_venue_without_network_and_no_cell_runs_as_a_fo
     with time_machine.travel(BEFORE):
         day_id, uid, quotas = make_day(day=DAY, places={"passport_renewal": (5, 0)}, by=officer)
         sly = make_user("citizen", name="=HYPERLINK(\"http://evil.example\")")
-        book(signed(app, sly), uid, quotas[(0, "passport_renewal")])
-        response = signed(app, officer).get(f"/staff/mobile-services/{day_id}/list.csv")
+        book(signed_in_client(app, sly), uid, quotas[(0, "passport_renewal")])
+        response = signed_in_client(app, officer).get(f"/staff/mobile-services/{day_id}/list.csv")
     assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:3] == ["Session", "Reference", "Name"]
@@ -267,7 +257,7 @@ def test_the_report_gives_services_no_shows_walk_ins_and_mail_out_dates(app, off
     day_id, _, quotas, _ = day_with_bookings(app, make_day, make_user, officer, {"passport_renewal": (5, 2)}, people=4)
     base = f"/staff/mobile-services/{day_id}"
     with time_machine.travel(ON_THE_DAY):
-        staff = signed(app, officer)
+        staff = signed_in_client(app, officer)
         first, second, third, fourth = bookings(app)
         staff.post(f"{base}/bookings/{first.reference}/served")
         staff.post(f"{base}/bookings/{second.reference}/served")
