@@ -3,7 +3,7 @@ one delivery record per recipient, so staff can see what was queued, sent and fa
 
 import secrets
 import uuid
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import url_for
@@ -20,20 +20,49 @@ BATCH = 1000
 UNSUBSCRIBE_MARK = "@@UNSUBSCRIBE@@"
 
 
-def subscribe(session, *, email: str, country_code: str | None, locale: str) -> Subscription:
-    """Ask for alerts; nothing is sent until the emailed link is followed."""
+#: a subscription's address is written to at most once in this time, however often it is asked for
+NOTICE_EVERY = timedelta(days=1)
+
+
+def subscribe(session, *, email: str, country_code: str | None, locale: str,
+              now: datetime | None = None) -> Subscription:
+    """Ask for alerts; nothing is sent until the emailed link is followed. Anyone can type any address,
+    so asking never changes a subscription its owner confirmed, and never writes to an address more
+    than once a day (a confirmation link, or a note that it is already subscribed)."""
     email = email.strip().lower()
     if country_code and country_by_code(session, country_code) is None:
         raise Refused(_("Choose a country from the list."), field="country_code")
+    now = now or utcnow()
     subscription = session.scalar(sa.select(Subscription).where(Subscription.email == email,
                                                                 Subscription.country_code.is_(None) if not country_code
                                                                 else Subscription.country_code == country_code))
     if subscription is None:
-        subscription = Subscription(email=email, country_code=country_code or None, token=secrets.token_urlsafe(32))
+        subscription = Subscription(email=email, country_code=country_code or None, token=secrets.token_urlsafe(32),
+                                    locale=locale, last_notice_at=now)
         session.add(subscription)
-    subscription.locale, subscription.unsubscribed_at, subscription.confirmed_at = locale, None, None
+        session.flush()
+        queue_email(session, to=email, locale=locale, template="advisory_subscribe", subscription=subscription)
+        return subscription
+    receiving = subscription.confirmed_at is not None and subscription.unsubscribed_at is None
+    # Taken by a conditional update, so that two requests at once write one email between them.
+    due = session.execute(
+        sa.update(Subscription).where(Subscription.id == subscription.id,
+                                      sa.or_(Subscription.last_notice_at.is_(None),
+                                             Subscription.last_notice_at <= now - NOTICE_EVERY))
+        .values(last_notice_at=now).execution_options(synchronize_session=False)).rowcount
+    session.refresh(subscription)
+    if receiving:
+        if due:
+            queue_email(session, to=email, locale=subscription.locale, template="advisory_already_subscribed",
+                        subscription=subscription)
+        return subscription
+    if subscription.unsubscribed_at is not None:
+        # Coming back after unsubscribing: confirmed afresh, from the new link.
+        subscription.unsubscribed_at, subscription.confirmed_at = None, None
+    subscription.locale = locale
     session.flush()
-    queue_email(session, to=email, locale=locale, template="advisory_subscribe", subscription=subscription)
+    if due:
+        queue_email(session, to=email, locale=locale, template="advisory_subscribe", subscription=subscription)
     return subscription
 
 

@@ -156,6 +156,9 @@ class Subscription(Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unsubscribe_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: when the address was last written to about this subscription (a confirmation link or "you are
+    #: already subscribed"): asking again writes at most once a day, whoever asks
+    last_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     country: Mapped[Country | None] = relationship()
 

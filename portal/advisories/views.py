@@ -1,6 +1,6 @@
 """Public travel advice: the list, a country's page and print view, feeds, CAP, subscriptions."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 
 from portal.advisories import alerts, queries
 from portal.advisories.cap import cap_document
@@ -14,9 +14,13 @@ from portal.core.forms import choices
 from portal.core.i18n import _, get_locale, is_chinese
 from portal.core.refusal import Refused
 from portal.core.web import refuse
-from portal.extensions import csrf, db
+from portal.extensions import csrf, db, limiter
 from portal.missions.models import Country
 from portal.missions.service import country_by_code, covering_mission
+
+#: requests for alerts: from one address, and for one email address whoever asks
+SUBSCRIBE_PER_ADDRESS = "10 per hour"
+SUBSCRIBE_PER_EMAIL = "5 per day"
 
 bp = Blueprint("advisories", __name__, url_prefix="/advisories")
 
@@ -122,13 +126,33 @@ def cap(code):
     return public_response(db.session, render, mimetype="application/xml")
 
 
-@bp.route("/subscribe", methods=["GET", "POST"])
-@policy.public
-def subscribe():
+def _subscribe_form() -> SubscribeForm:
     form = SubscribeForm(country_code=request.args.get("country", ""))
     chinese = is_chinese()
     form.country_code.choices = choices([("", _("Every country"))] + [
         (c.code, c.name(chinese)) for c in sorted(queries.countries(db.session), key=lambda c: c.name(chinese))])
+    return form
+
+
+def _subscription_email_key() -> str:
+    return "subscribe-email:" + request.form.get("email", "").strip().lower()[:254]
+
+
+def _too_many_subscriptions(limit):
+    """Over a limit: the form again with a plain reason (the address is not written to)."""
+    form = _subscribe_form()
+    form.form_errors.append(_("We have had several requests for alerts from here or for this address in a short "
+                              "time, so we cannot take another one just now. Try again later."))
+    return make_response(render_template("advisories/subscribe.html", form=form), 429)
+
+
+@bp.route("/subscribe", methods=["GET", "POST"])
+@policy.public
+@limiter.limit(SUBSCRIBE_PER_ADDRESS, methods=["POST"], on_breach=_too_many_subscriptions)
+@limiter.limit(SUBSCRIBE_PER_EMAIL, methods=["POST"], key_func=_subscription_email_key,
+               on_breach=_too_many_subscriptions)
+def subscribe():
+    form = _subscribe_form()
     if form.validate_on_submit():
         try:
             alerts.subscribe(db.session, email=form.email.data, country_code=form.country_code.data or None,

@@ -176,3 +176,85 @@ def test_staff_see_queued_sent_failed_and_retried_per_alert(monkeypatch, app, cl
 def test_a_bad_confirmation_link_offers_to_subscribe_again(client):
     response = client.get("/advisories/subscribe/confirm/not-a-token")
     assert response.status_code == 400 and "Subscribe again" in response.get_data(as_text=True)
+
+
+def _confirm_last_link(client, outbox, email):
+    client.get(outbox.link(email))
+
+
+def test_asking_again_never_unconfirms_a_subscription_and_writes_at_most_once_a_day(app, client, outbox):
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    from portal.advisories.models import Subscription
+    from portal.extensions import db
+
+    start = datetime(2027, 5, 3, 2, 0, tzinfo=UTC)
+    with time_machine.travel(start):
+        subscribe(client, "owner@example.tw")
+        _confirm_last_link(client, outbox, "owner@example.tw")
+        for _ in range(4):  # a stranger types the owner's address again and again
+            assert "Check your email" in subscribe(app.test_client(), "owner@example.tw").get_data(as_text=True)
+    with app.app_context():
+        row = db.session.scalar(sa.select(Subscription).where(Subscription.email == "owner@example.tw"))
+        assert row.confirmed_at is not None and row.unsubscribed_at is None
+    assert [m.subject for m in outbox("owner@example.tw")] == ["Confirm your travel advice alerts"]
+    with time_machine.travel(start + timedelta(days=1, minutes=1)):
+        for _ in range(4):
+            subscribe(app.test_client(), "owner@example.tw")
+    mails = outbox("owner@example.tw")
+    assert [m.subject for m in mails] == ["Confirm your travel advice alerts", "You already receive travel advice alerts"]
+    assert "/advisories/unsubscribe/" in mails[1].body and "/confirm/" not in mails[1].body
+    with time_machine.travel(start + timedelta(days=2, minutes=2)):
+        subscribe(app.test_client(), "owner@example.tw")
+    assert len(outbox("owner@example.tw")) == 3
+    with app.app_context():
+        row = db.session.scalar(sa.select(Subscription).where(Subscription.email == "owner@example.tw"))
+        assert row.confirmed_at is not None and row.unsubscribed_at is None
+
+
+def test_an_unconfirmed_address_is_sent_one_link_a_day_however_often_it_is_asked_for(app, outbox):
+    for _ in range(4):
+        subscribe(app.test_client(), "victim@example.tw")
+    assert len(outbox("victim@example.tw")) == 1
+
+
+def test_requests_are_limited_per_address_and_per_email(app, client, outbox):
+    answers = [subscribe(client, f"person{n}@example.tw").status_code for n in range(11)]
+    assert answers[:10] == [200] * 10 and answers[10] == 429
+    assert "Try again later" in client.post("/advisories/subscribe", data={"email": "x@example.tw"}).get_data(as_text=True)
+    assert len(outbox()) == 10
+
+    # Fifteen requests for one email from fifteen addresses: five get through, in any country.
+    statuses = []
+    for n in range(15):
+        other = app.test_client()
+        other.environ_base["REMOTE_ADDR"] = f"198.51.100.{n + 1}"
+        statuses.append(other.post("/advisories/subscribe", data={"email": "target@example.tw",
+                                                                   "country_code": ["JP", "KR", "TH", "US", "FR",
+                                                                                    "DE", "GB", "IT", "ES", "CA",
+                                                                                    "AU", "NZ", "SG", "MY", "VN"][n]}
+                                   ).status_code)
+    assert statuses.count(200) == 5 and statuses.count(429) == 10
+    assert len(outbox("target@example.tw")) == 5
+
+
+def test_coming_back_after_unsubscribing_needs_the_new_link(app, client, outbox):
+    from portal.advisories.models import Subscription
+    from portal.extensions import db
+
+    subscribe(client, "back@example.tw")
+    _confirm_last_link(client, outbox, "back@example.tw")
+    with app.app_context():
+        token = db.session.scalar(sa.select(Subscription.token).where(Subscription.email == "back@example.tw"))
+    client.post(f"/advisories/unsubscribe/{token}", data={})
+    import time_machine
+    from datetime import UTC, datetime, timedelta
+
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=2)):
+        subscribe(app.test_client(), "back@example.tw")
+    with app.app_context():
+        row = db.session.scalar(sa.select(Subscription).where(Subscription.email == "back@example.tw"))
+        assert row.confirmed_at is None and row.unsubscribed_at is None
+    assert outbox("back@example.tw")[-1].subject == "Confirm your travel advice alerts"
