@@ -15,10 +15,17 @@ from portal.core.roles import Role
 
 
 class Throttled(Refused):
-    def __init__(self, seconds: int):
-        minutes = max(1, -(-seconds // 60))
-        super().__init__(_("Too many attempts to sign in. Wait %(minutes)d minutes and try again.", minutes=minutes))
-        self.seconds = seconds
+    def __init__(self, wait: throttle.Wait):
+        minutes = max(1, -(-wait.seconds // 60))
+        if wait.ceiling:
+            message = _("Someone has tried many passwords for this account, so we have paused sign-ins to it from "
+                        "browsers it has not been used on, for up to %(minutes)d minutes. Sign in from a browser "
+                        "you have used before, or reset your password by email: that lifts the pause.",
+                        minutes=minutes)
+        else:
+            message = _("Too many attempts to sign in. Wait %(minutes)d minutes and try again.", minutes=minutes)
+        super().__init__(message)
+        self.seconds = wait.seconds
 
 
 def normalise_email(email: str) -> str:
@@ -50,12 +57,14 @@ def register_citizen(session, *, name: str, email: str, password: str, locale: s
     An address already registered gets a notice instead, so the form does not reveal it."""
     email = normalise_email(email)
     check_new_password(password, email=email)
+    # Hashed on both paths, so that the answer takes as long for an address already registered as for a
+    # new one: its timing does not tell which addresses have accounts.
+    password_hash = hash_password(password)
     existing = find_user(session, email)
     if existing is not None:
         queue_email(session, to=existing.email, locale=existing.locale, template="already_registered", user=existing)
         return existing
-    user = User(name=name.strip(), email=email, password_hash=hash_password(password), role=Role.CITIZEN,
-                locale=locale)
+    user = User(name=name.strip(), email=email, password_hash=password_hash, role=Role.CITIZEN, locale=locale)
     session.add(user)
     session.flush()
     send_confirmation(session, user)
@@ -83,12 +92,14 @@ def record_failed_attempt(keys: list[str], event: str, *, user: User | None, add
         log_event(own, event, user=user, address=address)
 
 
-def check_password_sign_in(session, *, email: str, password: str, address: str | None) -> User:
+def check_password_sign_in(session, *, email: str, password: str, address: str | None,
+                           device: str | None = None) -> User:
     """First step of signing in. Raises Throttled or Refused; the same message whether the
-    account is unknown or the password wrong."""
-    keys = [throttle.account_key(email), throttle.address_key(address)]
+    account is unknown or the password wrong. `device` is the id from the browser's device cookie
+    for this account (accounts.tokens.device_for), if it has one."""
+    keys = throttle.keys_for(email, address, device)
     wait = throttle.seconds_to_wait(session, keys)
-    if wait:
+    if wait.seconds:
         raise Throttled(wait)
     user = find_user(session, email)
     # verify_password runs for unknown accounts too, so both answers take the same time
@@ -106,11 +117,11 @@ def check_password_sign_in(session, *, email: str, password: str, address: str |
 
 
 def check_second_factor(session, user: User, code: str, *, address: str | None,
-                        secret: str | None = None) -> None:
+                        secret: str | None = None, device: str | None = None) -> None:
     """Second step for staff. With `secret`, this confirms a new enrolment and saves it."""
-    keys = [throttle.account_key(user.email), throttle.address_key(address)]
+    keys = throttle.keys_for(user.email, address, device)
     wait = throttle.seconds_to_wait(session, keys)
-    if wait:
+    if wait.seconds:
         raise Throttled(wait)
     checked_against = secret or user.totp_secret
     step = totp.accepted_step(checked_against, code, None if secret else user.totp_last_step) \
@@ -152,6 +163,8 @@ def set_password(session, user: User, password: str, *, keep_token: str | None =
     """A new password ends every other session of the account."""
     check_new_password(password, email=user.email)
     user.password_hash = hash_password(password)
+    # Guesses at the old password are moot now: what they caused is lifted.
+    throttle.clear(session, throttle.ceiling_key(user.email))
     if user.email_confirmed_at is None and not user.is_staff:
         # Following an emailed link proves the address as well as a confirmation link does.
         user.email_confirmed_at = utcnow()

@@ -4,7 +4,7 @@ import json
 import time
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from portal.accounts import service, tokens, totp
@@ -35,13 +35,23 @@ bp = Blueprint("accounts", __name__, url_prefix="/account")
 PENDING_SECONDS = 300
 
 
+def _device(email: str) -> str | None:
+    """The id of this browser's device cookie, when it signed in to this account before."""
+    return tokens.device_for(request.cookies.get(tokens.DEVICE_COOKIE), email)
+
+
 def _finish_sign_in(user: User):
     token = service.sign_in(db.session, user, address=client_address(), user_agent=request.user_agent.string)
     session.clear()  # a fresh session cookie at sign-in
     user.session_token = token
     login_user(user)
     flash(_("You are signed in."), "success")
-    return redirect_next("staff.queue" if user.is_staff else "accounts.my_cases")
+    response = redirect_next("staff.queue" if user.is_staff else "accounts.my_cases")
+    if _device(user.email) is None:
+        response.set_cookie(tokens.DEVICE_COOKIE, tokens.device_token(user.email),
+                            max_age=tokens.DEVICE_DAYS * 86400, httponly=True, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
 
 
 def _pending_user() -> User | None:
@@ -88,7 +98,7 @@ def login():
     if form.validate_on_submit():
         try:
             user = service.check_password_sign_in(db.session, email=form.email.data, password=form.password.data,
-                                                  address=client_address())
+                                                  address=client_address(), device=_device(form.email.data))
         except Refused as error:
             refuse(error, form)
             status = 429 if isinstance(error, service.Throttled) else 200
@@ -110,7 +120,8 @@ def second_factor():
     form, status = CodeForm(), 200
     if form.validate_on_submit():
         try:
-            service.check_second_factor(db.session, user, form.code.data, address=client_address())
+            service.check_second_factor(db.session, user, form.code.data, address=client_address(),
+                                        device=_device(user.email))
         except Refused as error:
             refuse(error, form)
             status = 429 if isinstance(error, service.Throttled) else 200
@@ -130,7 +141,8 @@ def enrol_second_factor():
     form, status = CodeForm(), 200
     if form.validate_on_submit():
         try:
-            service.check_second_factor(db.session, user, form.code.data, address=client_address(), secret=secret)
+            service.check_second_factor(db.session, user, form.code.data, address=client_address(), secret=secret,
+                                        device=_device(user.email))
         except Refused as error:
             refuse(error, form)
             status = 429 if isinstance(error, service.Throttled) else 200

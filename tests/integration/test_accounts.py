@@ -1,7 +1,7 @@
 """Registering, confirming, signing in and out, passwords, sessions and personal data."""
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -238,3 +238,101 @@ def test_closing_an_account_needs_the_password_and_stops_sign_in(client, citizen
     assert client.get("/account").status_code == 302
     again = client.post("/account/login", data={"email": citizen.email, "password": PASSWORD})
     assert "The email address or password is not right." in again.get_data(as_text=True)
+
+
+def _from(app, address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_a_strangers_failures_from_other_addresses_leave_the_owner_able_to_sign_in(app, citizen):
+    for n in range(12):
+        _from(app, f"203.0.113.{n % 3 + 1}").post("/account/login",
+                                                  data={"email": citizen.email, "password": "wrong password here"})
+    # The stranger's addresses are slowed for this account ...
+    assert _from(app, "203.0.113.1").post(
+        "/account/login", data={"email": citizen.email, "password": PASSWORD}).status_code == 429
+    # ... while the owner, from home, signs in at once.
+    assert _from(app, "198.51.100.7").post(
+        "/account/login", data={"email": citizen.email, "password": PASSWORD}).status_code == 303
+
+
+def test_a_thousand_guesses_from_a_hundred_addresses_get_at_most_the_ceiling(app, citizen):
+    from portal.accounts.throttle import ACCOUNT_CEILING
+
+    checked = refused = 0
+    start = datetime.now(UTC)
+    for n in range(1000):
+        with time_machine.travel(start + timedelta(seconds=3 * n)):  # fifty minutes of guessing
+            answer = _from(app, f"10.0.{n % 100 // 250}.{n % 100 + 1}").post(
+                "/account/login", data={"email": citizen.email, "password": f"guess number {n}"})
+        if answer.status_code == 200:
+            checked += 1
+        else:
+            assert answer.status_code == 429
+            refused += 1
+    assert checked <= ACCOUNT_CEILING == 20 and checked + refused == 1000
+    # The owner's browser, which signed in before, still gets in; a new browser is told what to do.
+    with time_machine.travel(start + timedelta(minutes=51)):
+        new_browser = _from(app, "198.51.100.9").post("/account/login",
+                                                      data={"email": citizen.email, "password": PASSWORD})
+        assert new_browser.status_code == 429
+        text = new_browser.get_data(as_text=True)
+        assert "Sign in from a browser you have used before, or reset your password by email" in text
+
+
+def test_the_owners_own_browser_signs_in_while_the_account_is_under_attack(app, citizen):
+    owner = _from(app, "198.51.100.20")
+    assert owner.post("/account/login", data={"email": citizen.email, "password": PASSWORD}).status_code == 303
+    assert owner.get_cookie("portal_device") is not None
+    owner.post("/account/logout")
+    for n in range(25):  # enough to reach the ceiling, spread over addresses (the owner's among them)
+        address = "198.51.100.20" if n == 0 else f"10.2.0.{n}"
+        _from(app, address).post("/account/login", data={"email": citizen.email, "password": f"bad {n}"})
+    assert _from(app, "198.51.100.21").post(
+        "/account/login", data={"email": citizen.email, "password": PASSWORD}).status_code == 429
+    assert owner.post("/account/login", data={"email": citizen.email, "password": PASSWORD}).status_code == 303
+    # Someone else's device cookie counts for nothing on this account.
+    other = _from(app, "198.51.100.22")
+    other.set_cookie("portal_device", owner.get_cookie("portal_device").value, domain="localhost")
+    assert other.post("/account/login",
+                      data={"email": "someone.else@example.tw", "password": PASSWORD}).status_code == 200
+
+
+def test_a_password_reset_lifts_the_pause_the_guessing_caused(app, citizen, outbox):
+    for n in range(25):
+        _from(app, f"10.1.0.{n + 1}").post("/account/login", data={"email": citizen.email, "password": f"bad {n}"})
+    home = _from(app, "198.51.100.30")
+    assert home.post("/account/login", data={"email": citizen.email, "password": PASSWORD}).status_code == 429
+    home.post("/account/reset", data={"email": citizen.email})
+    link = outbox.link(citizen.email)
+    new_password = "a completely new passphrase 2027"
+    home.post(link, data={"password": new_password, "password_confirm": new_password})
+    assert home.post("/account/login", data={"email": citizen.email, "password": new_password}).status_code == 303
+
+
+def test_registering_takes_as_long_for_an_existing_address_as_for_a_new_one(app, make_user, monkeypatch):
+    """Timing must not tell which addresses have accounts: both paths hash the password once, and
+    their answers take about as long (medians of several, measured against each other)."""
+    import statistics
+    import time
+
+    import portal.accounts.service as accounts_service
+
+    calls = []
+    original = accounts_service.hash_password
+    monkeypatch.setattr(accounts_service, "hash_password", lambda password: calls.append(1) or original(password))
+    taken = [make_user("citizen") for _ in range(4)]
+
+    def timed(email):
+        began = time.perf_counter()
+        assert register(app.test_client(), email=email, password="a long enough passphrase 2027").status_code == 200
+        return time.perf_counter() - began
+
+    timed("warm-up@example.tw")
+    existing = [timed(user.email) for user in taken]
+    fresh = [timed(f"new{n}@example.tw") for n in range(4)]
+    assert len(calls) == 9  # once per registration, whichever the address
+    ratio = statistics.median(existing) / statistics.median(fresh)
+    assert 0.5 < ratio < 2, (existing, fresh)
