@@ -74,10 +74,12 @@ def check_pii_keys(app: Flask) -> None:
 
 def configure_extensions(app: Flask) -> None:
     from portal.core.i18n import select_locale
-    from portal.core.web import apply_body_limit
+    from portal.core.web import IdConverter, apply_body_limit, reject_bad_input
     from portal.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 
     app.before_request(apply_body_limit)  # before the CSRF check reads the form
+    app.before_request(reject_bad_input)
+    app.url_map.converters["int"] = IdConverter  # every <int:…> in a route: ids the database can hold
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
                      render_as_batch=True)
@@ -156,10 +158,12 @@ def configure_templates(app: Flask) -> None:
     from portal.core import i18n
     from portal.core.cases.registry import workflow_for
     from portal.core.forms import html_attributes
+    from portal.core.text import without_forbidden_characters
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.filters["day"] = i18n.format_day
+    app.jinja_env.filters["printable"] = without_forbidden_characters
     app.jinja_env.filters["moment"] = i18n.format_moment
     app.jinja_env.filters["month"] = i18n.format_month
     app.jinja_env.filters["day_attribute"] = i18n.day_attribute

@@ -85,3 +85,17 @@ def test_the_core_imports_no_domain():
                     and node.module.startswith(domains):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.module}")
     assert offenders == []
+
+
+def _isdigit_calls(tree: ast.AST) -> list[int]:
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "isdigit"]
+
+
+def test_numbers_from_requests_are_read_with_is_digits():
+    """str.isdigit() takes superscripts and other scripts' digits that int() then refuses (a 500):
+    core.text.is_digits() takes ASCII digits only."""
+    offenders = [f"{path.relative_to(ROOT)}:{line}" for path in ROOT.glob("portal/**/*.py")
+                 for line in _isdigit_calls(ast.parse(path.read_text()))]
+    assert offenders == []
+    assert _isdigit_calls(ast.parse("x.isdigit()\nis_digits(x)")) == [1]

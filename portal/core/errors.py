@@ -5,7 +5,7 @@ import uuid
 
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,16 @@ def handle_database_down(error: Exception):
     return response, code, {"Retry-After": "30"}
 
 
+def handle_bad_value(error: DataError):
+    """A value the database cannot hold (a number out of range, a character it refuses) came from the
+    request: bad input, answered as such, with the failed transaction rolled back."""
+    from portal.extensions import db
+
+    db.session.rollback()
+    log.info("refused a value the database cannot hold: %s", type(error.orig).__name__)
+    return _render(400)
+
+
 def handle_unexpected(error: Exception):
     reference = uuid.uuid4().hex[:12]
     log.exception("unhandled error, reference %s", reference)
@@ -57,4 +67,5 @@ def init_app(app) -> None:
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(OperationalError, handle_database_down)
     app.register_error_handler(InterfaceError, handle_database_down)
+    app.register_error_handler(DataError, handle_bad_value)
     app.register_error_handler(Exception, handle_unexpected)

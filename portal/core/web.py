@@ -2,9 +2,11 @@
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, g, make_response, redirect, request, url_for
+from flask import abort, current_app, flash, g, make_response, redirect, request, url_for
+from werkzeug.routing import IntegerConverter
 
 from portal.core.refusal import Refused
+from portal.core.text import has_forbidden_characters
 
 
 def safe_next(default_endpoint: str = "public.home") -> str:
@@ -60,6 +62,24 @@ def apply_body_limit() -> None:
     limit = getattr(view, "max_content_length", None)
     if limit:
         request.max_content_length = limit
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: no number the database's integer cannot hold (a longer one is 404)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def reject_bad_input() -> None:
+    """Registered before every view: a NUL or another control character in the address, the query
+    or a form field is never something a person typed; no page may show it and no database stores
+    NUL. 400, decided here once (forms keep tabs and line breaks)."""
+    if has_forbidden_characters(request.path) or any(
+            has_forbidden_characters(key) or has_forbidden_characters(value)
+            for fields in (request.args, request.form) for key, value in fields.items(multi=True)):
+        abort(400)
 
 
 def private_response(page, status: int | None = None):

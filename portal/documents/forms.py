@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from portal.core.forms import BaseForm, IdempotentForm, choices, strip_text
 from portal.core.i18n import _, _l
 from portal.core.workdays import taipei_today
+from portal.core.text import is_digits
 from portal.documents.models import Delivery, DocumentType
 from portal.documents.service import MAX_COPIES, MAX_DOCUMENTS
 
@@ -68,7 +69,7 @@ class DocumentForm(Form):
             raise ValidationError(_("The date of issue must be a real date in the past."))
 
     def validate_copies(self, field):
-        if not (field.data or "").isdigit() or not 1 <= int(field.data) <= MAX_COPIES:
+        if not is_digits(field.data or "") or not 1 <= int(field.data) <= MAX_COPIES:
             raise ValidationError(_("Choose between 1 and %(count)d copies.", count=MAX_COPIES))
 
 

@@ -19,6 +19,7 @@ from portal.core.outbox import queue_email
 from portal.core.refusal import Refused
 from portal.core.uploads import check_file, store, strip_image_metadata
 from portal.core.workdays import add_working_days
+from portal.core.text import is_digits
 from portal.documents import signing
 from portal.documents.codes import Parse, new_code, parse_code
 from portal.documents.models import (
@@ -101,7 +102,7 @@ def check_scans(file_storages) -> list:
 
 def _check_choices(session, data: dict) -> None:
     mission_id = str(data["mission_id"] or "")
-    if not mission_id.isdigit() or session.get(Mission, int(mission_id)) is None:
+    if not is_digits(mission_id) or session.get(Mission, int(mission_id)) is None:
         raise Refused(_("Choose the mission from the list."), field="mission_id")
     if data["delivery"] not in {d.value for d in Delivery}:
         raise Refused(_("Choose how you want the documents back."), field="delivery")

@@ -28,6 +28,7 @@ from portal.core.refusal import Refused
 from portal.core.roles import Role
 from portal.core.uploads import MEGABYTE, serve
 from portal.core.web import public_cacheable, refuse
+from portal.core.text import is_digits
 from portal.documents import service, signing
 from portal.documents.codes import parse_code
 from portal.documents.forms import DocumentRequestForm, RevokeForm, ScansForm, VerifyForm
@@ -101,7 +102,7 @@ def _edit_entries(form) -> bool:
             _prepare(form)
         return True
     remove = request.form.get("remove_document", "")
-    if remove.isdigit():
+    if is_digits(remove):
         kept = [entry for entry in form.documents.entries if entry.name != f"documents-{remove}"]
         if kept:
             form.documents.entries = kept

@@ -1,14 +1,13 @@
 """The complaint hotline log: logging calls, finding them, counting them, turning one into a mailbox
 case. Flushes; never commits."""
 
-import base64
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from portal.core import policy
+from portal.core import paging, policy
 from portal.core.cases.models import Case
 from portal.core.cases.service import open_case
 from portal.core.db import utcnow
@@ -149,17 +148,11 @@ def _visible(user, filters: CallFilter):
 
 
 def encode_cursor(call: HotlineCall) -> str:
-    raw = f"{call.called_at.timestamp()}|{call.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return paging.encode_cursor(call.called_at, call.id)
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        moment, call_id = raw.split("|")
-        return datetime.fromtimestamp(float(moment), tz=utcnow().tzinfo), int(call_id)
-    except (ValueError, UnicodeDecodeError):
-        return None
+def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    return paging.decode_cursor(cursor, paging.MOMENT, paging.INT)
 
 
 def calls_page(session, user, filters: CallFilter, *, after: str | None = None) -> tuple[list[HotlineCall], str | None]:

@@ -22,6 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.core.forms import BaseForm, IdempotentForm, max_length, strip_text
 from portal.core.i18n import _, _l
+from portal.core.text import is_digits
 from portal.mobile.models import MobileService
 from portal.mobile.queries import MAX_SESSIONS
 from portal.mobile.service import MAX_PLACES, DayPlan, SessionPlan
@@ -91,7 +92,7 @@ class DayForm(BaseForm):
                        sessions=[SessionPlan(starts_at=entry.form.starts_at.data, ends_at=entry.form.ends_at.data,
                                              places=entry.form.places(),
                                              session_id=int(entry.form.session_id.data)
-                                             if (entry.form.session_id.data or "").isdigit() else None)
+                                             if is_digits(entry.form.session_id.data or "") else None)
                                  for entry in self.sessions])
 
 

@@ -12,6 +12,7 @@ from portal.core.i18n import _, _l, is_chinese
 from portal.core.refusal import Refused
 from portal.core.export import csv_download, csv_text
 from portal.core.web import refuse
+from portal.core.text import is_digits
 from portal.extensions import db
 from portal.missions.models import Mission
 from portal.missions.service import overseas_missions
@@ -65,7 +66,7 @@ def _edit_sessions(form) -> bool:
             form.sessions.append_entry()
         return True
     remove = request.form.get("remove_session", "")
-    if remove.isdigit():
+    if is_digits(remove):
         kept = [entry for entry in form.sessions.entries if entry.name != f"sessions-{remove}"]
         if kept:
             form.sessions.entries = kept
@@ -144,7 +145,7 @@ def edit_day(day_id):
     if request.method == "POST" and not _edit_sessions(form) and form.validate():
         try:
             told = service.change_day(db.session, service_day, plan=form.plan(),
-                                      expected_version=int(form.version.data) if form.version.data.isdigit() else None)
+                                      expected_version=_version(form))
         except Refused as error:
             refuse(error, form)
         else:
@@ -156,7 +157,7 @@ def edit_day(day_id):
 
 
 def _version(form) -> int | None:
-    return int(form.version.data) if (form.version.data or "").isdigit() else None
+    return int(form.version.data) if is_digits(form.version.data or "") else None
 
 
 @bp.route("/<int:day_id>/publish", methods=["POST"])

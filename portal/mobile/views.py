@@ -10,6 +10,7 @@ from portal.core.forms import choices
 from portal.core.i18n import _, format_day, is_chinese, ngettext
 from portal.core.refusal import Refused
 from portal.core.web import private_response, public_cacheable, refuse
+from portal.core.text import is_digits
 from portal.extensions import db, limiter
 from portal.advisories.regions import COUNTRY_REGION, REGION_CHOICES
 from portal.missions.models import Mission
@@ -137,7 +138,7 @@ def book(uid):
     """Choose a session and a service, then confirm. A full one offers its waiting list."""
     service_day = _public_day(uid)
     form = BookForm()
-    if request.method == "GET" and request.args.get("quota", "").isdigit():
+    if request.method == "GET" and is_digits(request.args.get("quota")):
         form.quota.data = request.args["quota"]
     # A link for one service (collecting, from the "ready" email) shows only that service's sessions.
     wanted = request.args.get("service") if request.args.get("service") in set(MobileService) else None
@@ -172,7 +173,7 @@ def book(uid):
 
 
 def _version(form) -> int | None:
-    return int(form.version.data) if (form.version.data or "").isdigit() else None
+    return int(form.version.data) if is_digits(form.version.data or "") else None
 
 
 def _own_booking(reference: str):

@@ -1,13 +1,12 @@
 """Read-only queries for the staff queue, paged by keyset (not OFFSET)."""
 
-import base64
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from portal.core import policy
+from portal.core import paging, policy
 from portal.core.cases.models import Case
 from portal.core.cases.registry import all_kinds
 from portal.core.db import utcnow
@@ -27,17 +26,11 @@ class QueueFilter:
 
 
 def encode_cursor(case: Case) -> str:
-    raw = f"{case.priority}|{case.due_at.timestamp()}|{case.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return paging.encode_cursor(case.priority, case.due_at, case.id)
 
 
-def decode_cursor(cursor: str) -> tuple[int, datetime, int] | None:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        priority, due, case_id = raw.split("|")
-        return int(priority), datetime.fromtimestamp(float(due), tz=utcnow().tzinfo), int(case_id)
-    except (ValueError, UnicodeDecodeError):
-        return None
+def decode_cursor(cursor: str | None) -> tuple[int, datetime, int] | None:
+    return paging.decode_cursor(cursor, paging.INT, paging.MOMENT, paging.INT)
 
 
 def _hidden_from_queue():
