@@ -79,6 +79,17 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
+@event.listens_for(Engine, "savepoint")
+def _sqlite_transaction_before_savepoint(connection, name):
+    # pysqlite opens a transaction only before a write; a SAVEPOINT outside one starts a transaction
+    # that its RELEASE then commits. A savepoint taken as a request's first write (opening a case,
+    # the first count of the day) would be saved even if the request is refused afterwards.
+    if connection.dialect.name == "sqlite":
+        dbapi_connection = connection.connection.dbapi_connection
+        if not dbapi_connection.in_transaction:
+            dbapi_connection.execute("BEGIN")
+
+
 def count_up(session, model, key: dict, column: str) -> None:
     """Add one to a counter row (model with `key` as its primary key), making the row if it is the
     first: an UPDATE, else an INSERT in a savepoint, and the UPDATE again if another request made the

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from portal.core import paging, policy
@@ -57,12 +58,9 @@ def log_call(session, *, by, called_at: datetime, duration_minutes: int, languag
     'turned into a mailbox case' opens that case at once. Returns (call, logged); the same form sent
     twice returns the call logged the first time."""
     now = now or utcnow()
-    if submission_token:
-        earlier = session.scalar(sa.select(HotlineCall).where(HotlineCall.idempotency_key == submission_token))
-        if earlier is not None:
-            if earlier.logged_by_id != by.id:
-                raise Refused(_("This form has expired. Submit it again."))
-            return earlier, False
+    earlier = _logged_before(session, submission_token, by)
+    if earlier is not None:
+        return earlier, False
     if called_at > now + timedelta(minutes=5):
         raise Refused(_("The call cannot be in the future. Check the date and time."), field="called_on")
     if not 0 <= duration_minutes <= MAX_DURATION_MINUTES:
@@ -93,11 +91,29 @@ def log_call(session, *, by, called_at: datetime, duration_minutes: int, languag
                        summary=summary, outcome=Outcome(outcome), created_at=now,
                        referred_mission_id=referred_mission.id if referred_mission and not referred_unit else None,
                        referred_unit=referred_unit, idempotency_key=submission_token)
-    session.add(call)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(call)
+            session.flush()
+    except IntegrityError:
+        # The same form sent twice at once: the other request logged it a moment ago.
+        earlier = _logged_before(session, submission_token, by)
+        if earlier is None:
+            raise
+        return earlier, False
     if call.outcome == Outcome.CASE:
         turn_into_case(session, call, by=by, now=now)
     return call, True
+
+
+def _logged_before(session, submission_token: str | None, by) -> HotlineCall | None:
+    """The call an earlier submission of the same form logged; someone else's token is refused."""
+    if not submission_token:
+        return None
+    earlier = session.scalar(sa.select(HotlineCall).where(HotlineCall.idempotency_key == submission_token))
+    if earlier is not None and earlier.logged_by_id != by.id:
+        raise Refused(_("This form has expired. Submit it again."))
+    return earlier
 
 
 def turn_into_case(session, call: HotlineCall, *, by, now: datetime | None = None) -> Case:

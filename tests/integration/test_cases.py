@@ -318,3 +318,23 @@ def test_a_form_token_is_one_submission_of_its_own_kind_only(app, citizen):
             phone="+81 90 1234 5678", email="", details="Lost it.", locale="en", submission_token="shared-token")
         assert created and help_case.id != enquiry.id
     assert count(app, Case) == 2
+
+
+def test_a_case_opened_as_the_first_write_is_gone_when_the_request_is_refused(app, citizen):
+    """On SQLite a savepoint taken outside a transaction would commit on release: opening a case (which
+    takes one) as a request's first write must still be undone by the refusal that follows."""
+    import sqlalchemy as sa
+
+    from portal.accounts.models import User
+    from portal.core.cases.models import Case
+    from portal.core.cases.service import open_case
+    from portal.extensions import db
+    from tests.fixtures.accounts import mission_id
+
+    with app.app_context():
+        session = db.session
+        open_case(session, kind="enquiry", mission_id=mission_id("tokyo"), applicant=session.get(User, citizen.id),
+                  summary="Refused later", idempotency_key="first-write")
+        session.rollback()
+        assert session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+        db.session.remove()

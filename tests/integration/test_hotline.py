@@ -261,3 +261,23 @@ def test_citizens_and_nobody_are_kept_out_of_the_hotline_log(app, citizen, offic
     assert log(client).status_code == 403
     assert client.post(f"/staff/hotline/{reference}/case").status_code == 403
     assert len(calls(app)) == 1 and calls(app)[0].case_id is None
+
+
+def test_the_same_call_sent_ten_times_at_once_is_logged_once_and_every_answer_is_normal(app, officer):
+    import threading
+
+    client = staff_client(app, officer)
+    data = {**CALL, "submission_token": "call-at-once"}
+    start, answers = threading.Barrier(10), []
+
+    def send():
+        start.wait()
+        answers.append(client.post("/staff/hotline/new", data=data).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(status < 400 for status in answers), answers
+    assert len(calls(app)) == 1
