@@ -47,6 +47,9 @@ class BaseConfig:
     SMTP_PASSWORD = None
     SMTP_STARTTLS = False
     BASE_URL = "http://127.0.0.1:5000"
+    #: how many reverse proxies stand in front of the app; their X-Forwarded-For/-Proto/-Host are
+    #: believed only then (0: every visitor is taken at their own address)
+    TRUSTED_PROXIES = 0
 
     GLOBAL_EMERGENCY_PHONE = "+886-800-085-095"
     #: days after a trip ends before its registration is erased

@@ -37,7 +37,20 @@ def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
     from portal.advisories.edge_cache import EdgeCache
 
     app.wsgi_app = EdgeCache(app.wsgi_app, app)  # type: ignore[method-assign]  # Flask's middleware pattern
+    trust_proxies(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind PORTAL_TRUSTED_PROXIES reverse proxies, take the visitor's address and scheme from the
+    headers they add (outermost, so rate limits, sign-in throttles and the cache all see them).
+    With none (the default), X-Forwarded-* headers are whatever the visitor wrote, and are ignored."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
+                                x_host=proxies)
 
 
 def configure_database(app: Flask) -> None:

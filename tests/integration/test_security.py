@@ -199,3 +199,27 @@ def test_a_database_error_that_is_not_an_outage_is_a_500_not_a_503(app, client, 
     monkeypatch.setitem(app.view_functions, "public.privacy", views.policy.public(broken))
     response = client.get("/privacy")
     assert response.status_code == 500 and "give this reference" in response.get_data(as_text=True)
+
+
+def _subscribe_from(client, forwarded_for: str):
+    return client.post("/advisories/subscribe", data={"email": f"{forwarded_for}@example.tw", "country_code": "JP"},
+                       headers={"X-Forwarded-For": forwarded_for})
+
+
+def test_a_spoofed_forwarded_address_is_ignored_without_trusted_proxies(client):
+    answers = [_subscribe_from(client, f"192.0.2.{n}").status_code for n in range(11)]
+    assert answers[-1] == 429  # one visitor, whatever the header says
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_the_visitor(app):
+    from portal import create_app
+
+    behind = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "WTF_CSRF_ENABLED": False, "TRUSTED_PROXIES": 1},
+                        env="testing")
+    client = behind.test_client()
+    answers = [_subscribe_from(client, f"192.0.2.{n}").status_code for n in range(11)]
+    assert answers == [200] * 11  # eleven visitors behind the proxy
+    from portal.extensions import db
+
+    with behind.app_context():
+        db.engine.dispose()
