@@ -24,6 +24,9 @@ class User(Base):
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_disabled: Mapped[bool] = mapped_column(default=False)
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    #: the secret shown while the second factor is being set up, kept here rather than in the
+    #: (readable) session cookie until a code from it confirms the enrolment
+    totp_pending_secret: Mapped[str | None] = mapped_column(sa.String(64))
     #: the last TOTP time step accepted, so a code cannot be used twice
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

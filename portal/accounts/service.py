@@ -131,11 +131,25 @@ def check_second_factor(session, user: User, code: str, *, address: str | None,
         raise Refused(_("The code is not right or has been used. Enter the current 6-digit code "
                         "from your authenticator app."), field="code")
     if secret:
-        user.totp_secret = secret
+        user.totp_secret, user.totp_pending_secret = secret, None
         log_event(session, "second_factor_enrolled", user=user, address=address)
     user.totp_last_step = step
     throttle.clear(session, keys[0])
     session.flush()
+
+
+def pending_totp_secret(user: User) -> str:
+    """The secret being enrolled for a staff account: made once and saved at once, in a transaction of
+    its own, so a wrong code (whose request is rolled back) keeps the secret the app was set up with."""
+    if user.totp_pending_secret:
+        return user.totp_pending_secret
+    secret = totp.new_secret()
+    with separate_transaction() as own:
+        own.execute(sa.update(User).where(User.id == user.id, User.totp_pending_secret.is_(None))
+                    .values(totp_pending_secret=secret))
+        secret = own.scalar(sa.select(User.totp_pending_secret).where(User.id == user.id)) or secret
+    user.totp_pending_secret = secret
+    return secret
 
 
 def sign_in(session, user: User, *, address: str | None, user_agent: str | None) -> str:

@@ -136,8 +136,7 @@ def enrol_second_factor():
     user = _pending_user()
     if user is None or user.totp_secret:
         return redirect(url_for("accounts.login"))
-    secret = session.get("pending_totp_secret") or totp.new_secret()
-    session["pending_totp_secret"] = secret
+    secret = service.pending_totp_secret(user)
     form, status = CodeForm(), 200
     if form.validate_on_submit():
         try:

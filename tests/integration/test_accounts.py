@@ -336,3 +336,27 @@ def test_registering_takes_as_long_for_an_existing_address_as_for_a_new_one(app,
     assert len(calls) == 9  # once per registration, whichever the address
     ratio = statistics.median(existing) / statistics.median(fresh)
     assert 0.5 < ratio < 2, (existing, fresh)
+
+
+def test_the_secret_being_enrolled_never_travels_in_the_session_cookie(app, client, make_user):
+    import pyotp
+
+    officer = make_user("staff", enrolled=False)
+    client.post("/account/login", data={"email": officer.email, "password": PASSWORD})
+    page = client.get("/account/login/enrol").get_data(as_text=True)
+    from portal.accounts.models import User
+    from portal.extensions import db
+
+    with app.app_context():
+        secret = db.session.get(User, officer.id).totp_pending_secret
+    assert secret and secret in page
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    contents = app.session_interface.get_signing_serializer(app).loads(cookie)
+    assert secret not in repr(contents) and "totp" not in repr(contents)
+    # A wrong code keeps the same secret (the app was set up with it); the right one enrols it.
+    client.post("/account/login/enrol", data={"code": "000000"})
+    assert secret in client.get("/account/login/enrol").get_data(as_text=True)
+    assert client.post("/account/login/enrol", data={"code": pyotp.TOTP(secret).now()}).status_code == 303
+    with app.app_context():
+        enrolled = db.session.get(User, officer.id)
+        assert enrolled.totp_secret == secret and enrolled.totp_pending_secret is None
