@@ -2,10 +2,12 @@
 
 import logging
 import uuid
+from urllib.parse import urlencode
 
-from flask import jsonify, render_template, request
+from flask import flash, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,24 @@ def handle_bad_value(error: DataError):
     return _render(400)
 
 
+def handle_stale(error: StaleDataError):
+    """Someone else saved a change to the same record between this request reading it and saving:
+    nothing of this request is kept. A link opened twice at once (a mail scanner and the person) is
+    simply looked at again; an action answers with the page it came from and says what happened."""
+    from portal.core.i18n import _
+    from portal.core.web import safe_referrer
+    from portal.extensions import db
+
+    db.session.rollback()
+    log.info("a record changed under a request: %s %s", request.method, request.endpoint)
+    if request.method in ("GET", "HEAD") and not request.args.get("again"):
+        query = request.args.to_dict(flat=False) | {"again": ["1"]}
+        return redirect(f"{request.path}?{urlencode(query, doseq=True)}", code=303)
+    flash(_("Someone else changed this while you were looking at it, so nothing was saved. "
+            "Check its latest state below and try again."), "error")
+    return redirect(safe_referrer() if request.method not in ("GET", "HEAD") else "/", code=303)
+
+
 def handle_unexpected(error: Exception):
     reference = uuid.uuid4().hex[:12]
     log.exception("unhandled error, reference %s", reference)
@@ -68,4 +88,5 @@ def init_app(app) -> None:
     app.register_error_handler(OperationalError, handle_database_down)
     app.register_error_handler(InterfaceError, handle_database_down)
     app.register_error_handler(DataError, handle_bad_value)
+    app.register_error_handler(StaleDataError, handle_stale)
     app.register_error_handler(Exception, handle_unexpected)

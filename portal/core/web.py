@@ -19,6 +19,15 @@ def safe_next(default_endpoint: str = "public.home") -> str:
     return url_for(default_endpoint)
 
 
+def safe_referrer(default: str = "/") -> str:
+    """The page a form was sent from, when it is a page of this site (its path and query); else the default."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc and parts.netloc != request.host:
+        return default
+    path = parts.path if parts.path.startswith("/") and not parts.path.startswith("//") else ""
+    return (path + (f"?{parts.query}" if parts.query else "")) if path else default
+
+
 def redirect_next(default_endpoint: str = "public.home"):
     return redirect(safe_next(default_endpoint), code=303)
 
