@@ -111,9 +111,12 @@ def configure_extensions(app: Flask) -> None:
         # the request writes anything keeps it from waiting on the request's own lock on SQLite.
         # Static files write nothing and need no user.
         if request.endpoint != "static":
+            from flask import abort, g
             from flask_login import current_user
 
             current_user._get_current_object()
+            if g.get("session_lookup_failed"):
+                abort(503)  # not "signed out": the database could not say who this is
 
     @login_manager.user_loader
     def load_user(token):
@@ -124,8 +127,12 @@ def configure_extensions(app: Flask) -> None:
         try:
             return load_session_user(db.session, token)
         except DBAPIError:
-            # The database is away: carry on as signed out so the 503 page can still render.
+            # The database is away: the request answers 503 (load_user_first), and its page renders
+            # as for someone signed out.
+            from flask import g
+
             db.session.rollback()
+            g.session_lookup_failed = True
             return None
 
 

@@ -77,8 +77,13 @@ def handle_stale(error: StaleDataError):
 
 
 def handle_unexpected(error: Exception):
+    from portal.extensions import db
+
     reference = uuid.uuid4().hex[:12]
     log.exception("unhandled error, reference %s", reference)
+    # The failed request may have left its transaction broken; the page (which reads the signed-in
+    # person for its header) needs a working one.
+    db.session.rollback()
     return _render(500, reference=reference)
 
 

@@ -223,3 +223,45 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_the_visitor(app):
 
     with behind.app_context():
         db.engine.dispose()
+
+
+def test_the_error_page_renders_for_a_signed_in_person_after_a_failed_write(app, citizen):
+    """A request whose write failed leaves its transaction broken: the translated 500 page (whose header
+    reads the signed-in person) still renders, with its reference."""
+    from portal import create_app
+    from portal.extensions import db
+    from tests.fixtures.accounts import sign_in
+
+    failing = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "WTF_CSRF_ENABLED": False}, env="testing")
+
+    def write_twice():
+        from portal.missions.models import Country
+
+        db.session.add(Country(code="JP", name_zh="日本", name_en="Japan"))  # already there: saving it fails
+        return "saved?"  # the boundary's commit fails after the view has returned
+
+    failing.add_url_rule("/test-only/failing-write", "failing_write", write_twice)
+    failing.view_functions["failing_write"].access_rule = "public"
+    client = failing.test_client()
+    sign_in(client, citizen)
+    response = client.get("/test-only/failing-write", headers={"Accept-Language": "en"})
+    assert response.status_code == 500
+    text = response.get_data(as_text=True)
+    assert "Sorry, there is a problem with the service" in text and "Sign out" in text
+    with failing.app_context():
+        db.engine.dispose()
+
+
+def test_a_session_the_database_cannot_look_up_answers_503_not_signed_out(app, citizen, client):
+    from portal import create_app
+    from tests.fixtures.accounts import sign_in
+
+    sign_in(client, citizen)
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    away = create_app({"DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none", "WTF_CSRF_ENABLED": False,
+                       "SECRET_KEY": app.config["SECRET_KEY"]}, env="testing")
+    visitor = away.test_client()
+    visitor.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie, domain="localhost")
+    response = visitor.get("/account/cases", headers={"Accept-Language": "en"})
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert "/account/login" not in response.headers.get("Location", "")
