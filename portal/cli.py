@@ -86,12 +86,27 @@ def maintenance_round(session) -> dict:
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
 def worker_command(once, interval):
     """Publish scheduled advice, run queued jobs (alert fan-out), erase expired trips, and deliver
-    queued email over SMTP when PORTAL_SMTP_HOST is set."""
+    queued email over SMTP when PORTAL_SMTP_HOST is set. A database that goes away is waited for,
+    with growing pauses (at most a minute), never a reason to stop."""
+    from sqlalchemy.exc import DBAPIError
+
     from portal.core.outbox import deliver_pending
 
+    pause = interval
     while True:
-        done = maintenance_round(db.session)
-        sent, failed = deliver_pending(db.session)
+        try:
+            done = maintenance_round(db.session)
+            sent, failed = deliver_pending(db.session)
+        except DBAPIError as error:
+            db.session.rollback()
+            db.session.remove()
+            click.echo(f"database unavailable ({type(error.orig).__name__}); trying again in {pause:.0f} s", err=True)
+            if once:
+                sys.exit(1)
+            time.sleep(pause)
+            pause = min(max(pause, 1) * 2, 60)
+            continue
+        pause = interval
         if any(done.values()) or sent or failed:
             click.echo(f"published {done['published']}, closed {done['closed']}, erased {done['erased']}, "
                        f"jobs {done['jobs']}, sent {sent}, failed {failed}")
