@@ -8,7 +8,7 @@ import smtplib
 from contextlib import nullcontext
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import parseaddr
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, render_template
@@ -68,12 +68,19 @@ def queue_email(session, *, to: str, template: str, locale: str | None = None, h
     return message
 
 
+def message_id(message: OutboxMessage, config) -> str:
+    domain = parseaddr(config["MAIL_FROM"])[1].rpartition("@")[2] or "localhost"
+    return f"<outbox-{message.id}-{message.created_at:%Y%m%d%H%M%S}@{domain}>"
+
+
 def _send(message: OutboxMessage, config) -> None:
     email = EmailMessage()
     email["From"] = config["MAIL_FROM"]
     email["To"] = message.to_address
     email["Subject"] = message.subject
-    email["Message-ID"] = make_msgid(idstring=f"outbox{message.id}")
+    # The same id every time the message is sent: a copy sent again after a worker died between the
+    # mail server taking it and the outbox recording it is recognised by mail programs as the same mail.
+    email["Message-ID"] = message_id(message, config)
     for name, value in (message.headers or {}).items():
         email[name] = value
     email.set_content(message.body)

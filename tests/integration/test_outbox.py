@@ -56,3 +56,30 @@ def test_without_smtp_the_worker_does_its_other_work_and_mail_waits(app, client,
     result = app.test_cli_runner().invoke(args=["worker", "--once"])
     assert result.exit_code == 0
     assert [m.status for m in outbox()] == ["queued"]
+
+
+def test_a_message_sent_again_after_its_lease_ran_out_keeps_its_message_id(app, smtp_server):
+    """A worker killed after the mail server took a message, before the outbox recorded it, leaves the
+    message leased; when the lease has run out another worker sends it again, as the same mail."""
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    from portal.core.db import unit_of_work
+    from portal.core.outbox import OutboxMessage, deliver_pending
+    from portal.extensions import db
+
+    with app.app_context(), unit_of_work() as session:
+        session.add(OutboxMessage(to_address="twice@example.tw", subject="An alert", body="Take care."))
+    with app.app_context():
+        assert deliver_pending(db.session) == (1, 0)
+        # What the killed worker never wrote: the message is still queued, its lease taken.
+        message = db.session.scalar(sa.select(OutboxMessage))
+        message.status, message.sent_at = "queued", None
+        db.session.commit()
+        assert deliver_pending(db.session) == (0, 0)  # leased: nobody sends it meanwhile
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=6)), app.app_context():
+        assert deliver_pending(db.session) == (1, 0)
+    first, again = smtp_server.messages
+    assert first["Message-ID"] == again["Message-ID"] and first["Message-ID"].startswith("<outbox-")
+    assert first["Message-ID"].endswith("@consular.example.tw>")
