@@ -154,7 +154,8 @@ def _domain_modules(domain: str, wanted) -> list:
 
 def register_kinds() -> None:
     """Import every domain with its models, so its case kinds and tables are known before first use."""
-    import portal.core.jobs  # noqa: F401  (the shared tables)
+    import portal.core.audit  # noqa: F401  (the shared tables)
+    import portal.core.jobs  # noqa: F401
     import portal.core.uploads  # noqa: F401
 
     for domain in domain_packages():

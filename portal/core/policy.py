@@ -225,3 +225,12 @@ def can_manage_service_day(user, day) -> bool:
 def owns_booking(user, booking) -> bool:
     """A booking for a service day is its citizen's alone."""
     return user.is_authenticated and not user.is_staff and booking.user_id == user.id
+
+
+def can_reveal_identifiers(user, case) -> bool:
+    """Staff who can see a case may reveal its masked identifiers; the reveal is logged (core.audit)."""
+    return staff_can_see_case(user, case)
+
+
+def can_read_personal_data_log(user) -> bool:
+    return user.is_authenticated and user.role.at_least(Role.SUPERVISOR)

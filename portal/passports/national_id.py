@@ -63,3 +63,10 @@ def check_digit(first_nine: str) -> str:
     """The last digit that makes a letter and eight digits valid (for tests and demo data)."""
     partial = checksum(normalise(first_nine) + "0")
     return str(-partial % 10)
+
+
+def masked(value: str | None) -> str:
+    """The number as pages show it: its letter, first digit and last two, e.g. A1••••••89."""
+    if not value or len(value) < 5:
+        return "•" * len(value or "")
+    return value[:2] + "•" * (len(value) - 4) + value[-2:]

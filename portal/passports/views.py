@@ -7,15 +7,17 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_login import current_user
 
 from portal.core import policy
+from portal.core.audit import record_view
+from portal.core.cases.service import case_by_reference
 from portal.core.forms import choices
 from portal.core.i18n import _, is_chinese
 from portal.core.refusal import Refused
 from portal.core.uploads import serve
-from portal.core.web import public_cacheable, refuse
+from portal.core.web import private_response, public_cacheable, refuse
 from portal.core.workdays import taipei_today
 from portal.extensions import db
 from portal.missions.service import list_missions
-from portal.passports import drafts, photos, rules, service
+from portal.passports import drafts, national_id, photos, rules, service
 from portal.passports.forms import STEP_FORMS, DeclarationForm, EligibilityForm, PhotoForm
 from portal.passports.models import ApplicationType
 from portal.passports.workflow import PASSPORT_WORKFLOW
@@ -165,6 +167,20 @@ def check(token):
                            steps=drafts.steps_for(draft.application_type)), 400 if form.errors else 200
 
 
+@bp.route("/staff/passports/<reference>/national-id", methods=["POST"])
+@policy.staff_only()
+def reveal_national_id(reference):
+    """The full national ID of an application, shown on purpose and written to the personal-data log."""
+    case = case_by_reference(db.session, reference, kind=PASSPORT_WORKFLOW.kind)
+    if case is None or not policy.can_reveal_identifiers(current_user, case):
+        abort(404)
+    detail = service.detail_for(db.session, case)
+    if detail is None:
+        abort(404)
+    record_view(db.session, viewer=current_user, case=case, field="national_id")
+    return private_response(render_template("passports/national_id.html", case=case, detail=detail))
+
+
 @bp.route("/passports/photos/<upload_id>")
 @policy.signed_in
 def photo_file(upload_id):
@@ -180,4 +196,5 @@ def passport_age(birth_date: date | None) -> int | None:
     return rules.age_on(birth_date, taipei_today()) if birth_date else None
 
 
+bp.add_app_template_global(national_id.masked, "masked_national_id")
 bp.add_app_template_global(drafts.pickup_name, "passport_pickup_name")

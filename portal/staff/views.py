@@ -5,6 +5,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from portal.core import policy
+from portal.core.audit import recent_views
 from portal.core.cases.actions import apply_action_form
 from portal.core.cases.forms import CaseActionForm, CaseVersionForm
 from portal.core.cases.registry import all_kinds, kind, workflow_for
@@ -12,6 +13,7 @@ from portal.core.cases.service import allowed_actions, case_by_reference, claim,
 from portal.core.forms import choices
 from portal.core.i18n import _, is_chinese
 from portal.core.refusal import Refused
+from portal.core.roles import Role
 from portal.core.text import is_digits
 from portal.core.web import refuse
 from portal.extensions import db
@@ -112,3 +114,10 @@ def act_on_case(reference):
     if not apply_action_form(db.session, form, case, by=current_user):
         return _render_case(case, form, 409)
     return redirect(url_for("staff.case_page", reference=case.reference), code=303)
+
+
+@bp.route("/personal-data-views")
+@policy.staff_only(Role.SUPERVISOR)
+def personal_data_views():
+    """Who was shown which case's personal identifiers, and when: the latest first."""
+    return render_template("staff/personal_data_views.html", views=recent_views(db.session))

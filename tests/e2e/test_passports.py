@@ -111,7 +111,12 @@ def test_apply_with_a_photo_answer_a_question_and_see_ready_for_pickup(live_serv
     browser_sign_in(staff, live_server, officer, f"/staff/cases/{reference}")
     staff.get_by_role("button", name="Claim this case").click()
     expect(staff.get_by_role("img", name="Passport photo of 陳美玲")).to_be_visible()
+    expect(staff.locator("main")).to_contain_text("A1••••••89")
+    expect(staff.locator("main")).not_to_contain_text("A123456789")
+    staff.get_by_role("button", name="Show the full national ID").click()
     expect(staff.locator("main")).to_contain_text("A123456789")
+    check_page(staff, "passports-national-id-en-1280")
+    staff.get_by_role("link", name="Back to the case").click()
     staff.get_by_label("Note for “Ask the citizen for more information” (required)").fill(
         "Is the place of birth Taipei City or New Taipei City?")
     staff.get_by_role("button", name="Ask the citizen for more information").click()

@@ -43,7 +43,8 @@ def test_the_whole_workflow_from_submission_to_collection(app, citizen, officer,
     claim(app, staff, reference)
     _, page = get_page(f"/staff/cases/{reference}", client_=staff)
     text = text_of(page)
-    assert "A123456789" in text and "CHEN, MEI-LING" in text and "陳美玲" in text and "NT$1,300" in text
+    assert "A1••••••89" in text and "A123456789" not in text  # masked for staff: revealing it is logged
+    assert "CHEN, MEI-LING" in text and "陳美玲" in text and "NT$1,300" in text
     assert page.find(".//figure/img") is not None and "No earlier application" in text
 
     assert act(app, staff, reference, "request_info", "Please send a photo without glasses.").status_code == 303
@@ -314,3 +315,36 @@ def test_the_service_level_clock_stops_while_waiting_on_the_citizen(app, citizen
         mine.post(f"/account/cases/{reference}", data={"action": "resubmit", "note": "Tokyo.",
                                                        "version": case.version})
     assert load_case(app, reference)[0].due_at > due_before
+
+
+def test_staff_see_the_national_id_masked_and_revealing_it_is_logged_for_supervisors(
+        app, citizen, officer, make_user, make_passport_application):
+    from portal.core.audit import PersonalDataView
+    from portal.extensions import db
+    from portal.passports.national_id import masked
+
+    reference = make_passport_application(citizen)
+    staff = signed_in(app, officer)
+    page = staff.get(f"/staff/cases/{reference}").get_data(as_text=True)
+    assert NATIONAL_ID not in page and masked(NATIONAL_ID) in page
+    assert "Show the full national ID" in page
+    assert staff.get(f"/staff/passports/{reference}/national-id").status_code == 405  # an action, not a link
+    shown = staff.post(f"/staff/passports/{reference}/national-id")
+    assert shown.status_code == 200 and NATIONAL_ID in shown.get_data(as_text=True)
+    assert shown.headers["Cache-Control"] == "no-store"
+    with app.app_context():
+        [view] = db.session.scalars(sa.select(PersonalDataView)).all()
+        assert view.viewer_id == officer.id and view.field == "national_id"
+
+    # Another mission's officer and the citizen cannot reveal it; nothing is logged for them.
+    stranger = signed_in(app, make_user("staff", mission="seoul"))
+    assert stranger.post(f"/staff/passports/{reference}/national-id").status_code == 404
+    assert signed_in(app, citizen).post(f"/staff/passports/{reference}/national-id").status_code == 403
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PersonalDataView)) == 1
+
+    # Supervisors read the log; officers may not.
+    assert staff.get("/staff/personal-data-views").status_code == 403
+    log = signed_in(app, make_user("supervisor", mission="tokyo")).get("/staff/personal-data-views")
+    text = log.get_data(as_text=True)
+    assert log.status_code == 200 and reference in text and officer.name in text and NATIONAL_ID not in text
