@@ -92,6 +92,10 @@ class BaseConfig:
     }
     PASSPORT_FEE_CURRENCY = "TWD"
     PASSPORT_DAILY_CAP = 500
+    #: a passport application never sent is erased, with its photo, this many days after its last change
+    PASSPORT_DRAFT_RETENTION_DAYS = 90
+    #: accounts, alert subscriptions and trip registrations never confirmed are erased after this many days
+    UNCONFIRMED_RETENTION_DAYS = 7
     # Mobile consular service days: bookings close this many hours before a session starts; a place
     # offered from the waiting list is held this many hours for its citizen to confirm; reminders go
     # this many days before the day; the emailed cancellation link may be used this often per address.

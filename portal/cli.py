@@ -64,11 +64,14 @@ def create_user(email, name, role, mission_code, password):
 def maintenance_round(session) -> dict:
     """One round of background work: scheduled publishing, mailbox time limits, erasure, queued jobs.
     Commits."""
+    from portal.accounts.service import erase_unconfirmed_accounts
+    from portal.advisories.alerts import erase_unconfirmed as erase_unconfirmed_subscriptions
     from portal.advisories.service import publish_due
     from portal.advisories.travel import erase_expired
     from portal.core.jobs import run_due_jobs
     from portal.feedback.service import close_expired, drop_unconfirmed
     from portal.mobile import service as mobile
+    from portal.passports.drafts import erase_stale_drafts
     from portal.surveys import service as surveys
 
     with unit_of_work():
@@ -76,7 +79,9 @@ def maintenance_round(session) -> dict:
         closed = close_expired(session)
         surveys.remind_due(session)
         mobile.maintenance(session)
-        erased = erase_expired(session) + drop_unconfirmed(session) + surveys.erase_expired(session)
+        erased = (erase_expired(session) + drop_unconfirmed(session) + surveys.erase_expired(session)
+                  + erase_stale_drafts(session) + erase_unconfirmed_accounts(session)
+                  + erase_unconfirmed_subscriptions(session))
     return {"published": published, "closed": closed, "erased": erased, "jobs": run_due_jobs(session)}
 
 

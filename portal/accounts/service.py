@@ -1,7 +1,10 @@
 """Account rules: registration, confirmation, sign-in steps, passwords, staff, personal data.
 Flushes; never commits."""
 
+from datetime import datetime, timedelta
+
 import sqlalchemy as sa
+from flask import current_app
 
 from portal.accounts import sessions, throttle, tokens, totp
 from portal.accounts.models import AccountEvent, User
@@ -260,3 +263,11 @@ def close_account(session, user: User, *, password: str) -> None:
     sessions.end_all_sessions(session, user)
     log_event(session, "account_closed", user=user)
     session.flush()
+
+
+def erase_unconfirmed_accounts(session, *, now: datetime | None = None) -> int:
+    """Citizen accounts whose address was never confirmed, UNCONFIRMED_RETENTION_DAYS after they were
+    made: nobody can sign in to them, and they keep a stranger's address for no purpose."""
+    cutoff = (now or utcnow()) - timedelta(days=current_app.config["UNCONFIRMED_RETENTION_DAYS"])
+    return session.execute(sa.delete(User).where(User.role == Role.CITIZEN, User.email_confirmed_at.is_(None),
+                                                 User.created_at < cutoff)).rowcount

@@ -209,3 +209,12 @@ def people_in(session, country_code: str, *, on: date) -> list[tuple[str, str, s
                    TravelRegistration.ends_on >= on).order_by(TravelRegistration.id)):
         found.setdefault(email.lower(), (email, locale, None))
     return list(found.values())
+
+
+def erase_unconfirmed(session, *, now: datetime | None = None) -> int:
+    """Subscriptions never confirmed, UNCONFIRMED_RETENTION_DAYS after they were asked for."""
+    from flask import current_app
+
+    cutoff = (now or utcnow()) - timedelta(days=current_app.config["UNCONFIRMED_RETENTION_DAYS"])
+    return session.execute(sa.delete(Subscription).where(Subscription.confirmed_at.is_(None),
+                                                         Subscription.created_at < cutoff)).rowcount

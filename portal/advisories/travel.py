@@ -96,7 +96,13 @@ def trips_of(session, user) -> list[TravelRegistration]:
 
 
 def erase_expired(session, today: date | None = None) -> int:
-    """Delete registrations whose trip ended more than the retention period ago, and cancelled ones."""
+    """Delete registrations whose trip ended more than the retention period ago, cancelled ones, and
+    ones never confirmed UNCONFIRMED_RETENTION_DAYS after they were made."""
+    from flask import current_app
+
     cutoff = (today or taipei_today()) - timedelta(days=retention_days())
+    unconfirmed_cutoff = utcnow() - timedelta(days=current_app.config["UNCONFIRMED_RETENTION_DAYS"])
     return session.execute(sa.delete(TravelRegistration).where(
-        sa.or_(TravelRegistration.ends_on < cutoff, TravelRegistration.cancelled_at.is_not(None)))).rowcount
+        sa.or_(TravelRegistration.ends_on < cutoff, TravelRegistration.cancelled_at.is_not(None),
+               sa.and_(TravelRegistration.confirmed_at.is_(None),
+                       TravelRegistration.created_at < unconfirmed_cutoff)))).rowcount

@@ -2,7 +2,7 @@
 checked for what is still missing. Flushes; never commits."""
 
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -200,3 +200,22 @@ def clear_unasked(draft: PassportApplication) -> None:
     if "guardian" not in steps:
         draft.guardian_name = draft.guardian_relationship = None
         draft.guardian_consent = False
+
+
+def erase_stale_drafts(session, *, now: datetime | None = None) -> int:
+    """Drafts never sent and untouched for PASSPORT_DRAFT_RETENTION_DAYS are erased, with their photos:
+    they hold a national ID and a face for no purpose. Returns how many."""
+    from flask import current_app
+
+    from portal.core.uploads import Upload
+
+    cutoff = (now or utcnow()) - timedelta(days=current_app.config["PASSPORT_DRAFT_RETENTION_DAYS"])
+    stale = session.scalars(sa.select(PassportApplication).where(PassportApplication.case_id.is_(None),
+                                                                 PassportApplication.updated_at < cutoff)).all()
+    for draft in stale:
+        photo_id = draft.photo_id
+        session.delete(draft)
+        session.flush()
+        if photo_id:
+            session.execute(sa.delete(Upload).where(Upload.id == photo_id))
+    return len(stale)
