@@ -54,12 +54,13 @@ def refuse(error: Refused, form=None) -> None:
         form.form_errors.append(error.message)
 
 
-def body_limit(megabytes: int):
+def body_limit(megabytes):
     """For a view that takes several uploads: the largest request body it accepts, above the app's
-    MAX_CONTENT_LENGTH. apply_body_limit() sets it before anything (CSRF check, rate-limit key) reads the form."""
+    MAX_CONTENT_LENGTH, in megabytes (or a function of the settings giving them). apply_body_limit()
+    sets it before anything (the bad-input guard, the CSRF check, a rate-limit key) reads the form."""
 
     def decorator(view):
-        view.max_content_length = megabytes * 1024 * 1024
+        view.max_content_megabytes = megabytes
         return view
 
     return decorator
@@ -68,9 +69,11 @@ def body_limit(megabytes: int):
 def apply_body_limit() -> None:
     """Registered first among the app's before-request functions."""
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    limit = getattr(view, "max_content_length", None)
-    if limit:
-        request.max_content_length = limit
+    megabytes = getattr(view, "max_content_megabytes", None)
+    if callable(megabytes):
+        megabytes = megabytes(current_app.config)
+    if megabytes:
+        request.max_content_length = megabytes * 1024 * 1024
 
 
 class IdConverter(IntegerConverter):

@@ -26,15 +26,15 @@ from portal.core.forms import choices
 from portal.core.i18n import _, force_locale, get_locale, is_chinese, ngettext, roc_date
 from portal.core.refusal import Refused
 from portal.core.roles import Role
-from portal.core.uploads import MEGABYTE, serve
-from portal.core.web import public_cacheable, refuse
+from portal.core.uploads import serve
+from portal.core.web import body_limit, public_cacheable, refuse
 from portal.core.text import is_digits
 from portal.documents import service, signing
 from portal.documents.codes import parse_code
 from portal.documents.forms import DocumentRequestForm, RevokeForm, ScansForm, VerifyForm
 from portal.documents.models import CheckResult, DocumentType
 from portal.documents.workflow import DOCUMENT, DOCUMENT_WORKFLOW, EXPRESS_WORKING_DAYS
-from portal.extensions import csrf, db, limiter
+from portal.extensions import db, limiter
 from portal.missions.service import list_countries, list_missions
 
 bp = Blueprint("documents", __name__)
@@ -122,21 +122,16 @@ def apply():
     return _render_form(form)
 
 
-def _raise_size_limit_then_check_csrf() -> None:
-    # Ten scans of up to 10 MB pass only here: the limit must be raised before the body is read,
-    # and the global CSRF check (which reads it) is exempted for this view and run just after.
-    config = current_app.config
-    request.max_content_length = (config["DOCUMENT_MAX_FILES"] * config["DOCUMENT_MAX_FILE_MB"] + 1) * MEGABYTE
-    if config["WTF_CSRF_ENABLED"]:
-        csrf.protect()
+def _scans_megabytes(config) -> int:
+    """Ten scans of up to 10 MB: the largest body the scan pages take, above the app's usual limit."""
+    return config["DOCUMENT_MAX_FILES"] * config["DOCUMENT_MAX_FILE_MB"] + 1
 
 
 @bp.route("/documents/apply/send", methods=["POST"])
-@csrf.exempt
 @policy.citizen_only
+@body_limit(_scans_megabytes)
 def send():
     """Step 2: the checked answers with the scans; one case however often it is sent."""
-    _raise_size_limit_then_check_csrf()
     form = DocumentRequestForm()
     _prepare(form)
     if not form.validate():
@@ -164,16 +159,14 @@ def _document_case(reference: str, allowed):
 
 
 @bp.route("/documents/requests/<reference>/scans", methods=["GET", "POST"])
-@csrf.exempt
 @policy.citizen_only
+@body_limit(_scans_megabytes)
 def add_scans(reference):
     """While the mission waits for more information, the citizen can add scans."""
     case = _document_case(reference, policy.can_view_case)
     if not service.can_add_scans(current_user, case):
         flash(_("You can add scans only while the mission is waiting for more information."), "error")
         return redirect(url_for("accounts.case_detail", reference=case.reference), code=303)
-    if request.method == "POST":
-        _raise_size_limit_then_check_csrf()
     form = ScansForm()
     form.scans.description = _("PDF, JPEG or PNG, up to %(size)d MB each; a request holds at most %(count)d files.",
                                size=current_app.config["DOCUMENT_MAX_FILE_MB"],
