@@ -53,6 +53,12 @@ def country_by_code(session, code: str | None) -> Country | None:
     return session.get(Country, code) if len(code) == 2 and code.isascii() and code.isalpha() else None
 
 
+def mission_by_code(session, code: str | None) -> Mission | None:
+    """A mission by the code in its addresses (e.g. /missions/tokyo/...), in any case."""
+    code = (code or "").strip().lower()
+    return session.scalar(sa.select(Mission).where(Mission.code == code)) if 0 < len(code) <= 40 else None
+
+
 def list_countries(session, *, chinese: bool) -> list[Country]:
     order = Country.name_zh if chinese else Country.name_en
     return list(session.scalars(sa.select(Country).where(Country.code != "TW").order_by(order)))

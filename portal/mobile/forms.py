@@ -52,10 +52,20 @@ def _count_field(label):
 for _service in MobileService:
     setattr(SessionForm, f"{_service.value}_book", _count_field(_l("Places to book")))
     setattr(SessionForm, f"{_service.value}_walk_in", _count_field(_l("Walk-in tickets")))
+del _service
 
 
-class DayForm(BaseForm):
+class VersionedForm(BaseForm):
+    """A form about a record that others may change meanwhile: the version the page showed."""
+
     version = HiddenField()
+
+    @property
+    def expected_version(self) -> int | None:
+        return int(self.version.data) if is_digits(self.version.data) and len(self.version.data) < 10 else None
+
+
+class DayForm(VersionedForm):
     mission_id = SelectField(_l("Mission"), validate_choice=False,
                              validators=[DataRequired(_l("Choose the mission holding the day."))])
     day = DateField(_l("Date"), description=_l("The date at the venue."),
@@ -96,17 +106,14 @@ class DayForm(BaseForm):
                                  for entry in self.sessions])
 
 
-class ReasonForm(BaseForm):
+class ReasonForm(VersionedForm):
     """Cancelling a day (reason required) or a booking (reason optional, it helps the mission plan)."""
 
-    version = HiddenField()
     reason = TextAreaField(_l("Reason"), filters=[strip_text], validators=[max_length(500)])
 
 
-class ConfirmForm(BaseForm):
+class ConfirmForm(VersionedForm):
     """A button that only needs the version the person saw (publish, mark as held, confirm a place)."""
-
-    version = HiddenField()
 
 
 class BookForm(IdempotentForm):
@@ -115,8 +122,7 @@ class BookForm(IdempotentForm):
     waitlist = HiddenField()
 
 
-class MoveForm(BaseForm):
-    version = HiddenField()
+class MoveForm(VersionedForm):
     quota = RadioField(_l("New session"), validate_choice=False,
                        validators=[DataRequired(_l("Choose the session to move to."))])
 

@@ -3,6 +3,7 @@ everyone booked of a change, or a country's travellers of a new day near them.""
 
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from portal.core.db import DbSession
 from portal.core.jobs import job_handler
@@ -15,6 +16,8 @@ from portal.mobile.models import (
     DayStatus,
     MobileService,
     ServiceDay,
+    ServiceSession,
+    SessionQuota,
 )
 from portal.mobile.queries import bookings_of_day, day_of
 
@@ -51,7 +54,11 @@ def _tell_day_changed(session: DbSession, *, day_id: int, sequence: int) -> None
 
 @job_handler("mobile.day_cancelled")
 def _tell_day_cancelled(session: DbSession, *, day_id: int, booking_ids: list[int]) -> None:
-    for booking in session.scalars(sa.select(Booking).where(Booking.id.in_(booking_ids))):
+    # Every booking of one day: its user and the day's sessions loaded once, not per booking.
+    for booking in session.scalars(sa.select(Booking).where(Booking.id.in_(booking_ids))
+                                   .options(joinedload(Booking.user), joinedload(Booking.quota)
+                                            .joinedload(SessionQuota.service_session)
+                                            .joinedload(ServiceSession.service_day))):
         email_about(session, booking, "mobile_day_cancelled", secret=None, method="CANCEL")
 
 

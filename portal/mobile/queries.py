@@ -2,6 +2,7 @@
 
 import hashlib
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 import sqlalchemy as sa
@@ -42,8 +43,15 @@ def venue_today(day: ServiceDay, now: datetime | None = None) -> date:
     return (now or utcnow()).astimezone(ZoneInfo(day.timezone)).date()
 
 
+@lru_cache(maxsize=1)
+def timezone_names() -> tuple[str, ...]:
+    """The venue time zones to choose from: IANA areas and cities (read from disk once per process)."""
+    return tuple(sorted(name for name in available_timezones()
+                        if "/" in name and not name.startswith(("Etc/", "SystemV/", "posix/", "right/"))))
+
+
 def is_valid_timezone(name: str) -> bool:
-    return name in available_timezones()
+    return name in timezone_names()
 
 
 def quotas_of(day: ServiceDay) -> list[SessionQuota]:

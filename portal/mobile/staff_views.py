@@ -1,7 +1,6 @@
 """Mobile service days for staff: plan, publish, change, cancel, and see who is booked."""
 
 from datetime import time
-from zoneinfo import available_timezones
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -51,8 +50,7 @@ def _prepare(form: DayForm, missions: list[Mission]) -> None:
     countries = sorted({c.code: c for m in missions for c in [m.country, *m.countries]}.values(),
                        key=lambda c: c.name(chinese))
     form.country_code.choices = choices([("", _("Choose a country"))] + [(c.code, c.name(chinese)) for c in countries])
-    form.timezone.choices = choices([(name, name) for name in sorted(available_timezones())
-                                     if "/" in name and not name.startswith(("Etc/", "SystemV/", "posix/", "right/"))])
+    form.timezone.choices = choices((name, name) for name in queries.timezone_names())
     if not form.timezone.data and chosen is not None:
         form.timezone.data = chosen.timezone
     if not form.country_code.data and chosen is not None:
@@ -145,7 +143,7 @@ def edit_day(day_id):
     if request.method == "POST" and not _edit_sessions(form) and form.validate():
         try:
             told = service.change_day(db.session, service_day, plan=form.plan(),
-                                      expected_version=_version(form))
+                                      expected_version=form.expected_version)
         except Refused as error:
             refuse(error, form)
         else:
@@ -156,10 +154,6 @@ def edit_day(day_id):
                            max_sessions=queries.MAX_SESSIONS), 400 if form.errors else 200
 
 
-def _version(form) -> int | None:
-    return int(form.version.data) if is_digits(form.version.data or "") else None
-
-
 @bp.route("/<int:day_id>/publish", methods=["POST"])
 @policy.staff_only()
 def publish(day_id):
@@ -167,7 +161,7 @@ def publish(day_id):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            service.publish_day(db.session, service_day, expected_version=_version(form))
+            service.publish_day(db.session, service_day, expected_version=form.expected_version)
         except Refused as error:
             refuse(error)
         else:
@@ -202,7 +196,7 @@ def cancel_day(day_id):
     elif form.validate_on_submit():
         try:
             cancelled = service.cancel_day(db.session, service_day, reason=form.reason.data,
-                                           expected_version=_version(form))
+                                           expected_version=form.expected_version)
         except Refused as error:
             refuse(error, form)
         else:

@@ -13,8 +13,7 @@ from portal.core.web import private_response, public_cacheable, refuse
 from portal.core.text import is_digits
 from portal.extensions import db, limiter
 from portal.advisories.regions import COUNTRY_REGION, REGION_CHOICES
-from portal.missions.models import Mission
-from portal.missions.service import country_by_code, list_countries
+from portal.missions.service import country_by_code, list_countries, mission_by_code
 from portal.mobile import bookings, counters, ical, on_the_day, queries
 from portal.mobile.forms import BookForm, ConfirmForm, MoveForm, ReasonForm
 from portal.mobile.models import CHANGEABLE, BookingStatus, MobileService
@@ -86,7 +85,7 @@ def calendar():
 @bp.route("/missions/<code>/mobile-services.ics")
 @policy.public
 def mission_calendar(code):
-    mission = db.session.query(Mission).filter_by(code=code.lower()[:40]).one_or_none()
+    mission = mission_by_code(db.session, code)
     if mission is None:
         abort(404)
     name = _("Mobile consular services: %(mission)s", mission=mission.name(is_chinese()))
@@ -124,7 +123,7 @@ def _book_choices(form, service_day, service_name: str | None = None):
 @policy.public
 def counter(code):
     """The mission's own counter: book a time to hand in an application or collect a passport or documents."""
-    mission = db.session.query(Mission).filter_by(code=code.lower()[:40]).one_or_none()
+    mission = mission_by_code(db.session, code)
     if mission is None or not counters.mission_offers_counter_booking(db.session, mission.id):
         abort(404)
     wanted = request.args.get("service") if request.args.get("service") in set(MobileService) else None
@@ -170,10 +169,6 @@ def book(uid):
             return render_template("mobile/confirm.html", day=service_day, form=form, quota=quota,
                                    full=not quota.places_left)
     return render_template("mobile/book.html", day=service_day, form=form), 400 if form.errors else 200
-
-
-def _version(form) -> int | None:
-    return int(form.version.data) if is_digits(form.version.data or "") else None
 
 
 def _own_booking(reference: str):
@@ -241,7 +236,7 @@ def _cancel_page(found, *, done_url: str, private: bool = False):
     elif form.validate_on_submit():
         try:
             bookings.cancel_booking(db.session, found, reason=form.reason.data,
-                                   expected_version=_version(form))
+                                   expected_version=form.expected_version)
         except Refused as error:
             refuse(error, form)
         else:
@@ -279,7 +274,7 @@ def move(reference):
         else:
             try:
                 bookings.move_booking(db.session, found, to=target,
-                                     expected_version=_version(form))
+                                     expected_version=form.expected_version)
             except Refused as error:
                 refuse(error, form)
             else:

@@ -4,7 +4,7 @@ and on the day staff check both in and record their services, which reach the qu
 every page on the way, in both languages and at phone width."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import icalendar
@@ -143,3 +143,49 @@ def test_a_service_day_from_planning_to_the_queue(live_server, browser, officer,
         venue.get_by_role("link", name="Report").click()
         expect(venue.get_by_role("table", name="Services performed")).to_contain_text("2")
         check_page(venue, "mobile-report-phone-en")
+
+
+def test_the_other_mobile_service_pages_pass_axe_in_both_languages_and_on_a_phone(
+        live_server, browser, officer, supervisor, make_user, make_day, check_page):
+    citizen = make_user("citizen", locale="zh_Hant_TW")
+    with time_machine.travel(PLANNING):
+        day_id, uid, quotas = make_day(day=ON_THE_DAY.date(), by=officer, places={"passport_renewal": (3, 2)},
+                                       sessions=((time(9, 30), time(12, 0)), (time(13, 30), time(16, 0))))
+        staff = browser.new_context(locale="en-GB").new_page()
+        browser_sign_in(staff, live_server, officer, "/staff/mobile-services/counter")
+        expect(staff.get_by_role("heading", name="Counter bookings")).to_be_visible()
+        check_page(staff, "mobile-staff-counter-en")
+        staff.get_by_label("Monday").check()
+        staff.get_by_label("Thursday").check()
+        staff.locator("#sessions-0-starts_at").fill("09:00")
+        staff.locator("#sessions-0-ends_at").fill("12:00")
+        staff.locator("#sessions-0-document_pickup_book").fill("6")
+        staff.get_by_role("button", name="Save the counter's opening").click()
+        expect(staff.get_by_text("The counter's opening is saved.")).to_be_visible()
+        staff.goto(f"{live_server}/staff/mobile-services/{day_id}/cancel")
+        check_page(staff, "mobile-staff-cancel-en")
+        staff.get_by_role("button", name="Cancel the day").click()
+        expect(staff.locator(".error-summary")).to_be_focused()
+        check_page(staff, "mobile-staff-cancel-errors-en")
+
+        person = browser.new_context(locale="zh-TW", viewport={"width": 320, "height": 640}).new_page()
+        person.goto(f"{live_server}/missions/tokyo/counter?service=document_pickup")
+        check_page(person, "mobile-counter-phone-zh")
+        browser_sign_in(person, live_server, citizen, f"/mobile-services/{uid}/book")
+        person.get_by_label(re.compile("09:30–12:00")).check()
+        person.get_by_role("button", name="繼續").click()
+        person.get_by_role("button", name="確認預約").click()
+        person.get_by_role("link", name="改到其他場次").click()
+        check_page(person, "mobile-move-phone-zh")
+        person.get_by_role("button", name="改期").click()
+        expect(person.locator(".error-summary")).to_be_visible()
+        person.get_by_label(re.compile("13:30–16:00")).check()
+        person.get_by_role("button", name="改期").click()
+        expect(person.get_by_text("您的預約已改期")).to_be_visible()
+        person.goto(f"{live_server}/mobile-services/manage/not-a-real-link")
+        check_page(person, "mobile-link-invalid-phone-zh")
+
+        boss = browser.new_context(locale="en-GB").new_page()
+        browser_sign_in(boss, live_server, supervisor, "/staff/personal-data-views")
+        expect(boss.get_by_role("heading", name="Personal data shown")).to_be_visible()
+        check_page(boss, "personal-data-views-en")

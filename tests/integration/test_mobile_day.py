@@ -272,3 +272,24 @@ def test_the_report_gives_services_no_shows_walk_ins_and_mail_out_dates(app, off
     assert "Shareofservicesforwalk-ins33%" in cells
     # Ten working days after 14 March 2027 (a Sunday): 26 March.
     assert "26March20273" in cells
+
+
+def test_the_staff_pages_of_a_day_ask_the_database_as_often_for_thirty_bookings_as_for_three(
+        app, officer, make_user, make_day, count_queries):
+    with time_machine.travel(BEFORE):
+        day_id, uid, quotas = make_day(day=DAY, places={"passport_renewal": (40, 5), "information": (40, 0)},
+                                       by=officer)
+        few = make_user("citizen")
+        book(signed_in_client(app, few), uid, quotas[(0, "passport_renewal")])
+    with time_machine.travel(ON_THE_DAY):
+        staff = signed_in_client(app, officer)
+        pages = (f"/staff/mobile-services/{day_id}", f"/staff/mobile-services/{day_id}/check-in",
+                 f"/staff/mobile-services/{day_id}/report", f"/staff/mobile-services/{day_id}/list.csv")
+        small = [count_queries(lambda path=path: staff.get(path)) for path in pages]
+    with time_machine.travel(BEFORE):
+        for n in range(29):
+            book(signed_in_client(app, make_user("citizen")), uid,
+                 quotas[(0, "passport_renewal" if n % 2 else "information")])
+    with time_machine.travel(ON_THE_DAY):
+        large = [count_queries(lambda path=path: staff.get(path)) for path in pages]
+    assert large == small, list(zip(pages, small, large))
