@@ -47,11 +47,19 @@ def check_in(session: DbSession, booking: Booking, *, now: datetime | None = Non
     if booking.status not in (BookingStatus.BOOKED, BookingStatus.NO_SHOW):
         raise Refused(_("Only a booked place can be checked in: this one is %(status)s.",
                         status=BookingStatus(booking.status).title))
-    now = now or utcnow()
-    session.execute(sa.update(Booking).where(Booking.id == booking.id,
-                                             Booking.status.in_((BookingStatus.BOOKED, BookingStatus.NO_SHOW)))
-                    .values(status=BookingStatus.ATTENDED, checked_in_at=sa.func.coalesce(Booking.checked_in_at, sa.literal(now, UTCDateTime())),
-                            version=Booking.version + 1).execution_options(synchronize_session=False))
+    _mark_attended(session, booking, now=now or utcnow(),
+                   only_from=(BookingStatus.BOOKED, BookingStatus.NO_SHOW))
+
+
+def _mark_attended(session: DbSession, booking: Booking, *, now: datetime, only_from: tuple | None = None) -> None:
+    """Arrived, keeping the first arrival time: a conditional update, so two officers at once leave one."""
+    statement = sa.update(Booking).where(Booking.id == booking.id)
+    if only_from:
+        statement = statement.where(Booking.status.in_(only_from))
+    session.execute(statement.values(status=BookingStatus.ATTENDED, version=Booking.version + 1,
+                                     checked_in_at=sa.func.coalesce(Booking.checked_in_at,
+                                                                    sa.literal(now, UTCDateTime())))
+                    .execution_options(synchronize_session=False))
     session.refresh(booking)
 
 
@@ -148,9 +156,7 @@ def record_service(session: DbSession, *, by: Person, booking: Booking | None = 
     item.case_id = case.id
     session.flush()
     if booking is not None:
-        session.execute(sa.update(Booking).where(Booking.id == booking.id)
-                        .values(status=BookingStatus.ATTENDED, checked_in_at=sa.func.coalesce(Booking.checked_in_at, sa.literal(now, UTCDateTime())),
-                                version=Booking.version + 1).execution_options(synchronize_session=False))
+        _mark_attended(session, booking, now=now)
     session.refresh(item)
     return case
 
