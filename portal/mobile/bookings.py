@@ -104,7 +104,7 @@ def book(session: DbSession, *, user: Person, quota: SessionQuota, idempotency_k
                         "if you need another service.")) from None
     template = "mobile_booked" if status == BookingStatus.BOOKED else "mobile_waitlisted"
     email_about(session, booking, template, secret=secret,
-           method="REQUEST" if status == BookingStatus.BOOKED else None)
+                method="REQUEST" if status == BookingStatus.BOOKED else None)
     return booking, True
 
 

@@ -23,7 +23,8 @@ from portal.mobile.queries import bookings_of_day, day_of
 
 # --- telling people ------------------------------------------------------------------------------
 
-def email_about(session: DbSession, booking: Booking, template: str, *, secret: str | None, method: str | None) -> None:
+def email_about(session: DbSession, booking: Booking, template: str, *, secret: str | None,
+                method: str | None) -> None:
     """An email about a booking, with its calendar invitation when `method` is REQUEST or CANCEL.
     `secret` is the cancellation link's, known only when the booking is made; later emails send the
     citizen to their bookings page."""
@@ -49,7 +50,7 @@ def _tell_day_changed(session: DbSession, *, day_id: int, sequence: int) -> None
     for booking in bookings_of_day(session, day):
         if booking.status in CHANGEABLE:
             email_about(session, booking, "mobile_day_changed", secret=None,
-                   method="REQUEST" if booking.status == BookingStatus.BOOKED else None)
+                        method="REQUEST" if booking.status == BookingStatus.BOOKED else None)
 
 
 @job_handler("mobile.day_cancelled")

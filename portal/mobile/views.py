@@ -155,6 +155,7 @@ def book(uid):
                                                 waitlist=form.waitlist.data == "1")
             except bookings.SessionFull as error:
                 refuse(error, form)
+                form.waitlist.data = "1"  # the page's button now joins the waiting list
                 return render_template("mobile/confirm.html", day=service_day, form=form, quota=quota,
                                        full=True), 409
             except Refused as error:

@@ -509,3 +509,23 @@ def test_publishing_tells_the_countrys_alert_subscribers_and_travellers_there_on
     staff.post(f"/staff/mobile-services/{day_id}/cancel", data={"reason": "Venue closed", "version": str(day.version)})
     run_jobs(app)
     assert len([m for m in outbox() if "Sendai" in m.subject]) == 2
+
+
+def test_a_place_taken_while_confirming_offers_the_waiting_list_from_the_same_page(app, make_user, make_day):
+    from tests.fixtures.mobile import submission_token
+
+    _, uid, quotas = make_day(places={"passport_renewal": (1, 0)})
+    quota_id = quotas[(0, "passport_renewal")]
+    late = signed_in_client(app, make_user("citizen"))
+    page = late.post(f"/mobile-services/{uid}/book", data={
+        "quota": str(quota_id), "continue": "1",
+        "submission_token": submission_token(late.get(f"/mobile-services/{uid}/book").get_data(as_text=True))})
+    form = dict(re.findall(r'name="(\w+)" type="hidden" value="([^"]*)"', page.get_data(as_text=True)))
+    assert form["waitlist"] == ""  # a place was left when the page was shown
+    book(signed_in_client(app, make_user("citizen")), uid, quota_id)  # someone else takes it meanwhile
+    full = late.post(f"/mobile-services/{uid}/book", data={**form, "quota": str(quota_id), "confirm": "1"})
+    assert full.status_code == 409 and "Join the waiting list" in page_text(full)
+    again = dict(re.findall(r'name="(\w+)" type="hidden" value="([^"]*)"', full.get_data(as_text=True)))
+    joined = late.post(f"/mobile-services/{uid}/book", data={**again, "quota": str(quota_id), "confirm": "1"})
+    assert joined.status_code == 303
+    assert [b.status for b in bookings(app)] == ["booked", "waitlisted"]
