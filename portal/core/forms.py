@@ -5,7 +5,7 @@ import secrets
 from datetime import date, datetime, time
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice
+from wtforms import HiddenField, PasswordField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
 from portal.core.i18n import _, _l
@@ -15,8 +15,21 @@ WTFORMS_MESSAGES = (_l("Not a valid date value."), _l("Not a valid datetime valu
                     _l("Not a valid integer value."))
 
 
+def one_line(value):
+    """A single-line field's text on one line: no line break a crafted request sent (CR, LF, U+2028 …)
+    reaches a name, a city or an email subject."""
+    return " ".join(value.splitlines()) if isinstance(value, str) else value
+
+
 class BaseForm(FlaskForm):
     """All forms: server-side validation only (the templates set novalidate)."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field = super().bind_field(form, unbound_field, options)
+            if isinstance(field, StringField) and not isinstance(field, (TextAreaField, PasswordField)):
+                field.filters = (one_line, *field.filters)
+            return field
 
 
 class IdempotentForm(BaseForm):

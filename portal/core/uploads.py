@@ -7,8 +7,10 @@ submission leaves no stray file) and lets every app copy serve it.
 
 import hashlib
 import io
+import re
 import secrets
 import warnings
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +19,7 @@ from flask import Response
 from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from portal.core.db import Base, UTCDateTime, utcnow
@@ -67,6 +70,41 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+#: markup a content-sniffing browser would find in the first bytes of a file and run as a page
+_MARKUP = re.compile(rb"<\s*(?:!doctype|html|head|body|script|iframe|object|embed|svg|\?xml)", re.IGNORECASE)
+#: PDF actions that run something or carry another file: a scanned document needs none
+_ACTIVE_PDF_KEYS = frozenset({"/JavaScript", "/JS", "/Launch", "/EmbeddedFile", "/EmbeddedFiles", "/RichMedia",
+                              "/XFA", "/SubmitForm", "/ImportData", "/GoToE"})
+
+
+def is_polyglot(data: bytes) -> bool:
+    """Whether the bytes are also another kind of file: a page a browser would run (markup in the
+    part browsers sniff) or an archive (a ZIP, JAR or Office file's directory at its end)."""
+    return _MARKUP.search(data[:1024]) is not None or zipfile.is_zipfile(io.BytesIO(data))
+
+
+def _pdf_has_active_content(reader: PdfReader) -> bool:
+    """Walks the document's objects from its root, looking for an action or file that runs or carries
+    something (a dictionary key or a name value such as /S /JavaScript)."""
+    seen: set[tuple[int, int]] = set()
+    pending: list = [reader.trailer]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, IndirectObject):
+            key = (item.idnum, item.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            item = item.get_object()
+        if isinstance(item, DictionaryObject):
+            if _ACTIVE_PDF_KEYS.intersection(item.keys()) or item.get("/S") in _ACTIVE_PDF_KEYS:
+                return True
+            pending.extend(item.values())
+        elif isinstance(item, ArrayObject):
+            pending.extend(item)
+    return False
+
+
 def _decode_image(data: bytes, kind: str) -> tuple[int, int]:
     try:
         with warnings.catch_warnings():
@@ -86,12 +124,17 @@ def _check_pdf(data: bytes) -> None:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if len(reader.pages) < 1:
             raise Refused(_("The PDF has no pages."))
-    except (PdfReadError, ValueError, KeyError, TypeError) as error:
+        active = _pdf_has_active_content(reader)
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
         raise Refused(_("The PDF could not be read. Save it again as a PDF and upload it.")) from error
+    if active:
+        raise Refused(_("The PDF contains scripts, forms or attached files. Print it to a new PDF, or scan the "
+                        "paper, and upload that."))
 
 
 def check_file(file_storage, *, allowed: tuple[str, ...], max_megabytes: int) -> CheckedFile:
-    """Read and check one uploaded file. Raises Refused with a reason to show."""
+    """Read and check one uploaded file. Raises Refused with a reason to show. A photo comes back
+    re-encoded: only its pixels are kept (no metadata, nothing hidden after its end)."""
     if file_storage is None or not file_storage.filename:
         raise Refused(_("Choose a file to upload."))
     limit = max_megabytes * MEGABYTE
@@ -104,6 +147,9 @@ def check_file(file_storage, *, allowed: tuple[str, ...], max_megabytes: int) ->
     if kind not in allowed:
         names = ", ".join(k.upper() for k in allowed)
         raise Refused(_("The file must be a %(types)s file.", types=names))
+    if is_polyglot(data):
+        raise Refused(_("The file holds something besides a %(type)s. Save it again as a %(type)s and upload that.",
+                        type=kind.upper()))
     width = height = None
     if kind == "pdf":
         _check_pdf(data)
@@ -111,11 +157,13 @@ def check_file(file_storage, *, allowed: tuple[str, ...], max_megabytes: int) ->
         width, height = _decode_image(data, kind)
     name = "".join(ch for ch in file_storage.filename.replace("\\", "/").rsplit("/", 1)[-1]
                    if ch.isprintable())[:120]
-    return CheckedFile(kind=kind, data=data, name=name, width=width, height=height)
+    checked = CheckedFile(kind=kind, data=data, name=name, width=width, height=height)
+    return checked if kind == "pdf" else _reencoded(checked)
 
 
-def strip_image_metadata(checked: CheckedFile) -> CheckedFile:
-    """Re-encode a photo so no EXIF (place, device, time) survives."""
+def _reencoded(checked: CheckedFile) -> CheckedFile:
+    """The photo saved again from its pixels, so no EXIF (place, device, time) and nothing appended
+    after the image survives."""
     output = io.BytesIO()
     with Image.open(io.BytesIO(checked.data)) as image:
         image.load()

@@ -17,7 +17,7 @@ from portal.core.db import utcnow
 from portal.core.i18n import _
 from portal.core.outbox import queue_email
 from portal.core.refusal import Refused
-from portal.core.uploads import check_file, store, strip_image_metadata
+from portal.core.uploads import check_file, store
 from portal.core.workdays import add_working_days
 from portal.core.text import is_digits
 from portal.documents import signing
@@ -96,7 +96,7 @@ def check_scans(file_storages) -> list:
         except Refused as error:
             raise Refused(_("%(name)s: %(reason)s", name=file_storage.filename[:80], reason=error),
                           field="scans") from error
-        checked.append(scan if scan.kind == "pdf" else strip_image_metadata(scan))
+        checked.append(scan)
     return checked
 
 

@@ -18,7 +18,7 @@ from portal.core.outbox import queue_email
 from portal.core.refs import check_character, normalise_reference
 from portal.core.refusal import Refused
 from portal.core.text import is_digits
-from portal.core.uploads import check_file, store, strip_image_metadata
+from portal.core.uploads import check_file, store
 from portal.feedback import tokens
 from portal.feedback.models import Category, HqUnit, MailboxAttachment, MailboxMessage, Source
 from portal.feedback.workflow import ANSWER_BACK_DAYS, MAILBOX
@@ -104,7 +104,7 @@ def check_attachments(files) -> list:
         except Refused as error:
             raise Refused(_("%(file)s: %(reason)s", file=file_storage.filename[:80], reason=str(error)),
                           field="attachments") from None
-        checked.append(item if item.kind == "pdf" else strip_image_metadata(item))
+        checked.append(item)
     return checked
 
 

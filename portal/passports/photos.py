@@ -10,7 +10,7 @@ from portal.core import policy
 from portal.core.db import utcnow
 from portal.core.i18n import _
 from portal.core.refusal import Refused
-from portal.core.uploads import check_file, store, strip_image_metadata
+from portal.core.uploads import check_file, store
 from portal.passports.models import PassportApplication
 
 KINDS = ("jpeg", "png")
@@ -44,7 +44,7 @@ def check_photo(file_storage):
     problems = photo_problems(checked.width, checked.height)
     if problems:
         raise Refused(" ".join(problems), field="photo")
-    return strip_image_metadata(checked)
+    return checked
 
 
 def save_photo(session, draft: PassportApplication, checked, *, by, now: datetime | None = None) -> None:

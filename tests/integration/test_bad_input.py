@@ -84,3 +84,13 @@ def test_no_route_answers_5xx_to_bad_query_values(app, clients, data, value, fie
     path = _fill(rule, value)
     response = clients[role].get(path, query_string={field: value})
     assert response.status_code < 500, (role, path, field, value, response.status_code)
+
+
+def test_every_page_takes_each_query_field_twice_without_a_5xx(app, clients):
+    """Duplicated parameters (the first a sensible value, the second not, and the other way round)."""
+    for first, second in (("1", "\u00b2"), ("x" * 300, "1"), ("JP", "TH")):
+        query = [(field, value) for field in FIELDS for value in (first, second)]
+        for role, client in clients.items():
+            for rule in _rules(app):
+                response = client.get(_fill(rule, "1"), query_string=query)
+                assert response.status_code < 500, (role, rule.rule, first, second, response.status_code)

@@ -667,3 +667,36 @@ def test_the_seed_command_adds_the_headquarters_mission_once(app):
     with app.app_context():
         [hq] = db.session.scalars(sa.select(Mission).where(Mission.code == "hq")).all()
         assert (hq.country_code, hq.countries, hq.name_zh) == ("TW", [], "外交部領事事務局")
+
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_markup_a_writer_or_an_officer_types_is_shown_as_text_in_pages_and_emails(
+        app, make_message, hq_officer, supervisor, tracking_path, smtp_server):
+    from portal.core.outbox import deliver_pending
+    from portal.extensions import db
+
+    reference = make_message(name=f"Lee {XSS}", subject=f"Wait {XSS}", message=f"Three hours {XSS}")
+    officer, boss = staff_client(app, hq_officer), staff_client(app, supervisor)
+    page = officer.get(f"/staff/cases/{reference}").get_data(as_text=True)
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert page.count("&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;") >= 3
+
+    officer.post(f"/staff/cases/{reference}/claim", data={"version": version(app, reference)})
+    assert assign_to(officer, app, reference, "unit:consular").status_code == 303
+    assert write_draft(officer, app, reference, f"Our answer {XSS}").status_code == 303
+    assert act(boss, app, reference, "approve").status_code == 303
+    assert send(boss, app, reference).status_code == 303
+
+    tracking = app.test_client().get(tracking_path(reference)).get_data(as_text=True)
+    assert "<script>alert" not in tracking and "Our answer &lt;script&gt;" in tracking
+
+    with app.app_context():
+        while deliver_pending(db.session)[0]:
+            pass
+    [reply] = [m for m in smtp_server.messages if "Our reply" in m["Subject"]]
+    # Email is plain text only: a mail program shows the markup as the characters typed, never runs it.
+    assert not reply.is_multipart() and reply.get_content_type() == "text/plain"
+    body = reply.get_payload(decode=True).decode()
+    assert f"Our answer {XSS}" in body and f"Hello Lee {XSS}," in body and "&lt;" not in body

@@ -1,5 +1,6 @@
 """Email leaves through the outbox: only when the change was saved, delivered by the worker over real SMTP."""
 
+import pytest
 import sqlalchemy as sa
 
 from tests.fixtures.infra import free_port
@@ -83,3 +84,30 @@ def test_a_message_sent_again_after_its_lease_ran_out_keeps_its_message_id(app, 
     first, again = smtp_server.messages
     assert first["Message-ID"] == again["Message-ID"] and first["Message-ID"].startswith("<outbox-")
     assert first["Message-ID"].endswith("@consular.example.tw>")
+
+
+@pytest.mark.parametrize("crafted, subject", [
+    ("Passports\rBcc: evil@example.com\u2028X-Injected: yes\x85Cc: evil@example.com",
+     "Passports Bcc: evil@example.com X-Injected: yes Cc: evil@example.com"),
+    # a line feed ends the subject line of the template: the rest falls into the body, never the headers
+    ("Passports\r\nBcc: evil@example.com\nX-Injected: yes", "Passports"),
+])
+def test_line_breaks_in_the_facts_of_a_subject_add_no_header(app, smtp_server, crafted, subject):
+    """Whatever a subject's facts hold (a city or a service typed by someone), the mail has one Subject
+    line and goes to its one recipient."""
+    from datetime import date
+
+    from portal.core.db import unit_of_work
+    from portal.core.outbox import deliver_pending, queue_email
+    from portal.extensions import db
+
+    with app.app_context(), unit_of_work() as session:
+        queue_email(session, to="amy@example.tw", template="survey_invitation", locale="en", service=crafted,
+                    reference="PAS-1", token="t", expires_at=date(2026, 12, 31), has_account=False)
+    with app.app_context():
+        assert deliver_pending(db.session) == (1, 0)
+    [delivered] = smtp_server.messages
+    unfolded = [" ".join(line.split()) for line in delivered.get_all("Subject")]
+    assert unfolded == [f"How was the service? Two questions about {subject}"]
+    assert delivered["Bcc"] is None and delivered["Cc"] is None and delivered["X-Injected"] is None
+    assert delivered["X-RcptTo"] == "amy@example.tw"

@@ -13,10 +13,28 @@ def all_rules(app):
     return [rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"]
 
 
+def access_rules_of(view) -> tuple[str, ...]:
+    return getattr(view, "access_rules", ())
+
+
 def test_every_route_has_exactly_one_access_rule(app):
     for rule in all_rules(app):
-        view = app.view_functions[rule.endpoint]
-        assert getattr(view, "access_rule", None), f"{rule.rule} has no access decorator from portal.core.policy"
+        rules = access_rules_of(app.view_functions[rule.endpoint])
+        assert len(rules) == 1, f"{rule.rule} has {len(rules)} access decorators from portal.core.policy: {rules}"
+
+
+def test_a_view_with_two_access_rules_or_none_is_counted_as_such():
+    from portal.core import policy
+
+    def view():
+        return ""
+
+    def other_view():
+        return ""
+
+    assert access_rules_of(view) == ()
+    assert access_rules_of(policy.citizen_only(policy.public(view))) == ("public", "citizen")
+    assert access_rules_of(policy.staff_only()(policy.signed_in(other_view))) == ("signed_in", "staff:staff")
 
 
 def test_every_non_public_page_sends_nobody_to_sign_in(app, client):
@@ -139,6 +157,29 @@ def test_the_next_parameter_never_leaves_the_site(client, citizen):
                                data={"email": citizen.email, "password": "correct horse battery staple"})
         assert response.headers["Location"] == "/account", target
         client.post("/account/logout")
+
+
+def test_a_duplicated_next_parameter_never_leaves_the_site_either(client, citizen):
+    for query in ("next=/mailbox&next=https://evil.example", "next=https://evil.example&next=/mailbox"):
+        response = client.post(f"/account/login?{query}",
+                               data={"email": citizen.email, "password": "correct horse battery staple"})
+        assert response.headers["Location"] in ("/mailbox", "/account"), query
+        assert "evil" not in response.headers["Location"]
+        client.post("/account/logout")
+
+
+def test_a_field_sent_twice_counts_once_with_its_first_value(app, client):
+    from werkzeug.datastructures import MultiDict
+
+    from portal.accounts.models import User
+    from portal.extensions import db
+
+    client.post("/account/register", data=MultiDict([
+        ("name", "Amy"), ("name", "Mallory"), ("email", "amy@example.tw"), ("email", "mallory@example.tw"),
+        ("password", "correct horse battery staple"), ("password", "x"),
+        ("password_confirm", "correct horse battery staple")]))
+    with app.app_context():
+        assert db.session.execute(sa.select(User.name, User.email)).all() == [("Amy", "amy@example.tw")]
 
 
 def test_registration_is_rate_limited_per_address(client):
@@ -265,3 +306,29 @@ def test_a_session_the_database_cannot_look_up_answers_503_not_signed_out(app, c
     response = visitor.get("/account/cases", headers={"Accept-Language": "en"})
     assert response.status_code == 503 and response.headers["Retry-After"]
     assert "/account/login" not in response.headers.get("Location", "")
+
+
+def test_single_line_fields_keep_no_line_break_a_crafted_request_sends(app, client):
+    from portal.accounts.models import User
+    from portal.extensions import db
+
+    client.post("/account/register", data={"name": "Amy\r\nBcc: evil@example.com\u2028Lin",
+                                           "email": "amy@example.tw", "password": "correct horse battery staple",
+                                           "password_confirm": "correct horse battery staple"})
+    with app.app_context():
+        assert db.session.scalar(sa.select(User.name)) == "Amy Bcc: evil@example.com Lin"
+
+
+def test_an_upload_larger_than_the_limit_is_refused_before_its_body_is_read(live_server):
+    """The limit is judged from the announced length: the 413 comes back while the 100 MB are still
+    unsent, so nothing of them was read, spooled or written."""
+    import socket
+    from urllib.parse import urlsplit
+
+    address = urlsplit(live_server)
+    with socket.create_connection((address.hostname, address.port), timeout=10) as connection:
+        connection.sendall(b"POST /mailbox HTTP/1.1\r\nHost: " + address.netloc.encode() + b"\r\n"
+                           b"Content-Type: multipart/form-data; boundary=x\r\n"
+                           b"Content-Length: 104857600\r\nAccept-Language: en\r\n\r\n--x\r\n")
+        answer = connection.recv(65536).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 413"), answer[:200]

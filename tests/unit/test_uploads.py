@@ -1,13 +1,16 @@
 """Uploads are judged by their content, limited in size, and stripped of photo metadata."""
 
 import io
+import zipfile
 
 import pytest
-from PIL import Image
+from PIL import Image, PngImagePlugin
+from pypdf import PdfWriter
+from pypdf.actions import JavaScript
 from werkzeug.datastructures import FileStorage
 
 from portal.core.refusal import Refused
-from portal.core.uploads import check_file, strip_image_metadata
+from portal.core.uploads import check_file
 from tests.fixtures.files import image_bytes, pdf_bytes
 
 
@@ -63,12 +66,67 @@ def test_the_name_a_person_gave_never_becomes_a_path():
 def test_photo_metadata_is_stripped():
     exif = Image.Exif()
     exif[0x010F] = "Secret Camera Maker"  # Make
-    checked = check_file(upload(image_bytes(exif=exif), "p.jpg"), allowed=("jpeg",), max_megabytes=5)
-    assert b"Secret Camera Maker" in checked.data
-    clean = strip_image_metadata(checked)
+    original = image_bytes(exif=exif)
+    assert b"Secret Camera Maker" in original
+    clean = check_file(upload(original, "p.jpg"), allowed=("jpeg",), max_megabytes=5)
     assert b"Secret Camera Maker" not in clean.data
     with Image.open(io.BytesIO(clean.data)) as image:
         assert image.size == (413, 531) and not image.getexif()
+
+
+def zip_bytes() -> bytes:
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w") as archive:
+        archive.writestr("payload.html", "<script>alert(1)</script>")
+    return output.getvalue()
+
+
+def png_with_text(text: bytes) -> bytes:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", text)
+    output = io.BytesIO()
+    Image.new("RGB", (20, 20)).save(output, format="PNG", pnginfo=info)
+    return output.getvalue()
+
+
+def pdf_with(change) -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    change(writer)
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+@pytest.mark.parametrize("data, allowed, reason", [
+    (image_bytes() + zip_bytes(), ("jpeg",), "holds something besides a JPEG"),
+    (pdf_bytes() + zip_bytes(), ("pdf",), "holds something besides a PDF"),
+    (png_with_text(b"<html><script>alert(1)</script>"), ("png",), "holds something besides a PNG"),
+    (b"%PDF-1.7\n<!DOCTYPE html><body onload=alert(1)>" + pdf_bytes()[9:], ("pdf",), "holds something besides"),
+    (pdf_with(lambda w: w.add_open_action(JavaScript("app.alert('x');"))), ("pdf",), "contains scripts, forms or attached files"),
+    (pdf_with(lambda w: w.add_attachment("run.exe", b"MZ")), ("pdf",), "contains scripts, forms or attached files"),
+])
+def test_files_that_are_also_another_kind_of_file_are_refused(data, allowed, reason):
+    with pytest.raises(Refused, match=reason):
+        check_file(upload(data, "file"), allowed=allowed, max_megabytes=5)
+
+
+def test_what_a_phone_appends_after_a_photo_is_not_kept():
+    """A motion photo carries a video after the picture: the photo is taken, the video is not."""
+    appended = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 2000
+    checked = check_file(upload(image_bytes() + appended, "motion.jpg"), allowed=("jpeg",), max_megabytes=5)
+    assert b"ftypmp42" not in checked.data
+    with Image.open(io.BytesIO(checked.data)) as image:
+        image.load()
+        assert image.size == (413, 531)
+
+
+def test_an_ordinary_pdf_with_a_link_and_an_outline_is_accepted():
+    def outline(writer):
+        writer.add_outline_item(title="Page 1", page_number=0)
+        writer.add_uri(0, "https://www.boca.gov.tw/", [10, 10, 100, 30])
+
+    assert check_file(upload(pdf_with(outline), "a.pdf"), allowed=("pdf",), max_megabytes=5).kind == "pdf"
 
 
 def test_files_are_served_as_downloads_that_cannot_run_or_be_cached():
