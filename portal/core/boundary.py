@@ -6,7 +6,25 @@ refusal shown with portal.core.web.refuse(), or any status of 400 and above. A v
 (abort, a bug, a lost database) rolls back too. Nothing else in a request commits.
 """
 
+import sqlalchemy as sa
 from flask import Flask, g
+
+
+def roll_back_request() -> None:
+    """Roll the request's transaction back, keeping the signed-in person as they were loaded (unless
+    this transaction changed them). The error page that follows shows who they are, in their
+    language, and must not need the database for it: the database may be what failed."""
+    from portal.extensions import db
+
+    session = db.session
+    user = g.get("_login_user")
+    state = sa.inspect(user, raiseerr=False) if user is not None else None
+    keep = state is not None and state.persistent and not state.modified and not state.expired_attributes
+    if keep:
+        session.expunge(user)
+    session.rollback()
+    if keep:
+        session.add(user)
 
 
 class Portal(Flask):
@@ -18,10 +36,10 @@ class Portal(Flask):
         try:
             response = self.make_response(super().dispatch_request())
         except BaseException:
-            db.session.rollback()
+            roll_back_request()
             raise
         if g.get("refused") or response.status_code >= 400:
-            db.session.rollback()
+            roll_back_request()
         else:
             db.session.commit()
         return response

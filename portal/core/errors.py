@@ -10,6 +10,8 @@ from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from portal.core.boundary import roll_back_request
+
 log = logging.getLogger(__name__)
 
 HANDLED = (400, 403, 404, 405, 413, 429, 500, 503)
@@ -41,9 +43,7 @@ def handle_csrf(error: CSRFError):
 
 def handle_database_down(error: Exception):
     log.error("database unavailable: %s", type(error).__name__)
-    from portal.extensions import db
-
-    db.session.rollback()
+    roll_back_request()
     response, code = _render(503)
     return response, code, {"Retry-After": "30"}
 
@@ -51,9 +51,7 @@ def handle_database_down(error: Exception):
 def handle_bad_value(error: DataError):
     """A value the database cannot hold (a number out of range, a character it refuses) came from the
     request: bad input, answered as such, with the failed transaction rolled back."""
-    from portal.extensions import db
-
-    db.session.rollback()
+    roll_back_request()
     log.info("refused a value the database cannot hold: %s", type(error.orig).__name__)
     return _render(400)
 
@@ -64,9 +62,7 @@ def handle_stale(error: StaleDataError):
     simply looked at again; an action answers with the page it came from and says what happened."""
     from portal.core.i18n import _
     from portal.core.web import safe_referrer
-    from portal.extensions import db
-
-    db.session.rollback()
+    roll_back_request()
     log.info("a record changed under a request: %s %s", request.method, request.endpoint)
     if request.method in ("GET", "HEAD") and not request.args.get("again"):
         query = request.args.to_dict(flat=False) | {"again": ["1"]}
@@ -77,13 +73,11 @@ def handle_stale(error: StaleDataError):
 
 
 def handle_unexpected(error: Exception):
-    from portal.extensions import db
-
     reference = uuid.uuid4().hex[:12]
     log.exception("unhandled error, reference %s", reference)
     # The failed request may have left its transaction broken; the page (which reads the signed-in
     # person for its header) needs a working one.
-    db.session.rollback()
+    roll_back_request()
     return _render(500, reference=reference)
 
 

@@ -19,6 +19,11 @@ from portal.core.i18n import force_locale
 
 MAX_ATTEMPTS = 8
 
+#: Messages the mail server has taken whose "sent" could not be saved (the database went away in
+#: between), with when they were sent. The worker lives on through database outages, so it saves them
+#: first when the database is back instead of leaving them leased, to be sent again when the lease ends.
+_sent_not_recorded: dict[int, datetime] = {}
+
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
@@ -101,6 +106,7 @@ def deliver_pending(session, *, limit: int = 100) -> tuple[int, int]:
     config = current_app.config
     if not config.get("SMTP_HOST"):
         return 0, 0
+    _record_sent(session)
     now = utcnow()
     due = session.scalars(
         sa.select(OutboxMessage.id)
@@ -135,5 +141,18 @@ def deliver_pending(session, *, limit: int = 100) -> tuple[int, int]:
             else:
                 sent += 1
                 message.status = "sent"
-                message.sent_at = utcnow()
+                message.sent_at = _sent_not_recorded[message_id] = utcnow()
+        _sent_not_recorded.pop(message_id, None)
     return sent, failed
+
+
+def _record_sent(session) -> None:
+    """Save what was sent before the database went away (a message sent is never sent again)."""
+    if not _sent_not_recorded:
+        return
+    with unit_of_work(session):
+        for message_id, sent_at in list(_sent_not_recorded.items()):
+            session.execute(sa.update(OutboxMessage)
+                            .where(OutboxMessage.id == message_id, OutboxMessage.status == "queued")
+                            .values(status="sent", sent_at=sent_at))
+    _sent_not_recorded.clear()

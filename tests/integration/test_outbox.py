@@ -111,3 +111,71 @@ def test_line_breaks_in_the_facts_of_a_subject_add_no_header(app, smtp_server, c
     assert unfolded == [f"How was the service? Two questions about {subject}"]
     assert delivered["Bcc"] is None and delivered["Cc"] is None and delivered["X-Injected"] is None
     assert delivered["X-RcptTo"] == "amy@example.tw"
+
+
+def test_while_the_mail_server_is_down_mail_is_retried_later_each_time_then_sent_once(app, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+    from aiosmtpd.controller import Controller
+
+    from portal.core.db import unit_of_work
+    from portal.core.outbox import OutboxMessage, deliver_pending
+    from portal.extensions import db
+    from tests.fixtures.infra import Inbox
+
+    port = free_port()
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", port)
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        with app.app_context(), unit_of_work() as session:
+            session.add(OutboxMessage(to_address="amy@example.tw", subject="Your trip", body="Take care."))
+        waits = []
+        for _ in range(3):
+            with app.app_context():
+                assert deliver_pending(db.session) == (0, 1)
+                assert deliver_pending(db.session) == (0, 0)  # not due again at once
+                message = db.session.scalar(sa.select(OutboxMessage))
+                waits.append(message.next_attempt_at - datetime.now(UTC))
+                clock.move_to(message.next_attempt_at)
+        assert waits == [timedelta(minutes=2), timedelta(minutes=4), timedelta(minutes=8)]
+        inbox = Inbox()
+        server = Controller(inbox, hostname="127.0.0.1", port=port)
+        server.start()
+        try:
+            with app.app_context():
+                assert deliver_pending(db.session) == (1, 0)
+                clock.shift(timedelta(days=1))
+                assert deliver_pending(db.session) == (0, 0)
+        finally:
+            server.stop()
+    assert [m["Subject"] for m in inbox.messages] == ["Your trip"]
+    with app.app_context():
+        message = db.session.scalar(sa.select(OutboxMessage))
+        assert (message.status, message.attempts) == ("sent", 4)
+
+
+def test_mail_that_cannot_be_sent_after_eight_attempts_is_marked_failed_not_retried_forever(app, monkeypatch):
+    from datetime import UTC, datetime
+
+    import time_machine
+
+    from portal.core.db import unit_of_work
+    from portal.core.outbox import MAX_ATTEMPTS, OutboxMessage, deliver_pending
+    from portal.extensions import db
+
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", free_port())
+    with time_machine.travel(datetime(2026, 11, 2, 9, 0, tzinfo=UTC), tick=False) as clock:
+        with app.app_context(), unit_of_work() as session:
+            session.add(OutboxMessage(to_address="amy@example.tw", subject="Your trip", body="Take care."))
+        for _ in range(MAX_ATTEMPTS):
+            with app.app_context():
+                assert deliver_pending(db.session) == (0, 1)
+                clock.move_to(db.session.scalar(sa.select(OutboxMessage.next_attempt_at)))
+        with app.app_context():
+            message = db.session.scalar(sa.select(OutboxMessage))
+            assert (message.status, message.attempts) == ("failed", MAX_ATTEMPTS)
+            assert message.last_error  # what went wrong, for whoever looks
+            assert deliver_pending(db.session) == (0, 0)
