@@ -16,28 +16,17 @@ import requests
 import sqlalchemy as sa
 import time_machine
 from aiosmtpd.controller import Controller
-from werkzeug.serving import make_server
 
 from tests.fixtures.accounts import PASSWORD
-from tests.fixtures.infra import Inbox, free_port
+from tests.fixtures.infra import Inbox, free_port, serve_portal
 
 
 @pytest.fixture
 def proxied_app(database_proxy):
     """The portal on its own threaded server, talking to the database through the relay."""
-    from portal import create_app
-    from portal.extensions import db
-
     proxy, url = database_proxy
-    portal = create_app({"DATABASE_URL": url, "WTF_CSRF_ENABLED": False}, env="testing")
-    server = make_server("127.0.0.1", 0, portal, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield portal, proxy, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
-    with portal.app_context():
-        db.engine.dispose()
+    with serve_portal(url) as (portal, base):
+        yield portal, proxy, base
 
 
 @pytest.fixture
