@@ -46,6 +46,8 @@ class BaseConfig:
     SMTP_USERNAME = None
     SMTP_PASSWORD = None
     SMTP_STARTTLS = False
+    #: how long a message taken by a worker is its own: after that (the worker died) another sends it
+    OUTBOX_LEASE_SECONDS = 300
     BASE_URL = "http://127.0.0.1:5000"
     #: how many reverse proxies stand in front of the app; their X-Forwarded-For/-Proto/-Host are
     #: believed only then (0: every visitor is taken at their own address)

@@ -117,7 +117,7 @@ def deliver_pending(session, *, limit: int = 100) -> tuple[int, int]:
     sent = failed = 0
     for message_id in due:
         # Take the message with a conditional update so two workers never send it twice.
-        lease = utcnow() + timedelta(minutes=5)
+        lease = utcnow() + timedelta(seconds=int(config["OUTBOX_LEASE_SECONDS"]))
         with unit_of_work(session):
             taken = session.execute(
                 sa.update(OutboxMessage)

@@ -1,5 +1,6 @@
 """The worker, run as its own process the way production runs it: a database that is not there yet
-(or has gone away) is waited for, and the worker carries on once it is back."""
+(or has gone away) is waited for, and the worker carries on once it is back; a worker killed while
+sending loses no mail."""
 
 import os
 import subprocess
@@ -8,6 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from tests.fixtures.infra import Inbox, free_port
@@ -50,3 +52,64 @@ def test_the_worker_waits_out_a_missing_database_and_then_delivers(app):
         _, errors = worker.communicate(timeout=10)
         smtp.stop()
     assert "database unavailable (OperationalError); trying again" in errors
+
+
+def test_a_worker_killed_while_sending_loses_nothing_and_the_copy_sent_again_is_the_same_mail(app):
+    """The first worker is killed (SIGKILL) while the mail server is taking its third message; a new
+    worker sends the rest once the dead worker's lease has run out. Every message arrives; the one in
+    flight may arrive twice, with the same Message-ID, so mail programs show it once."""
+    import signal
+
+    from portal.core.db import unit_of_work
+    from portal.core.outbox import OutboxMessage
+    from portal.extensions import db
+
+    with app.app_context(), unit_of_work() as session:
+        session.add_all(OutboxMessage(to_address=f"person{n}@example.tw", subject=f"Alert {n}", body="Take care.")
+                        for n in range(6))
+    workers = []
+
+    class KillsTheWorker(Inbox):
+        def handle_message(self, message):
+            super().handle_message(message)
+            if len(self.messages) == 3:
+                workers[0].send_signal(signal.SIGKILL)
+
+    inbox = KillsTheWorker()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    env = {**os.environ, "PORTAL_ENV": "testing", "PORTAL_DATABASE_URL": app.config["DATABASE_URL"],
+           "PORTAL_SMTP_HOST": "127.0.0.1", "PORTAL_SMTP_PORT": str(smtp.port), "PORTAL_OUTBOX_LEASE_SECONDS": "2"}
+    env.pop("PORTAL_TEST_DATABASE_URL", None)
+
+    def start_worker():
+        workers.insert(0, subprocess.Popen([*FLASK, "worker", "--interval", "0.2"], cwd=ROOT, env=env,
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+
+    try:
+        start_worker()
+        assert workers[0].wait(timeout=40) == -signal.SIGKILL
+        start_worker()
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            with app.app_context():
+                waiting = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
+                                            .where(OutboxMessage.status != "sent"))
+                db.session.remove()
+            if not waiting:
+                break
+            time.sleep(0.2)
+        assert waiting == 0
+    finally:
+        for worker in workers:
+            worker.kill()
+            worker.wait(10)
+        smtp.stop()
+    subjects = sorted(m["Subject"] for m in inbox.messages)
+    assert sorted(set(subjects)) == [f"Alert {n}" for n in range(6)]  # nothing lost
+    # the one in flight when the worker died (the mail server had it, the worker never heard back) twice
+    assert [s for s in subjects if subjects.count(s) > 1] == ["Alert 2", "Alert 2"] and len(subjects) == 7
+    by_subject = {}
+    for message in inbox.messages:
+        by_subject.setdefault(message["Subject"], set()).add(message["Message-ID"])
+    assert all(len(ids) == 1 for ids in by_subject.values())  # a copy is the same mail
