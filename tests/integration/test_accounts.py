@@ -360,3 +360,32 @@ def test_the_secret_being_enrolled_never_travels_in_the_session_cookie(app, clie
     with app.app_context():
         enrolled = db.session.get(User, officer.id)
         assert enrolled.totp_secret == secret and enrolled.totp_pending_secret is None
+
+
+def test_signing_in_starts_a_new_session_so_a_cookie_from_before_never_becomes_signed_in(app, officer):
+    """Session fixation: the cookie a browser held before signing in (here: after the password, before
+    the code) is worth nothing afterwards, and each sign-in gets a token of its own."""
+    name = app.config["SESSION_COOKIE_NAME"]
+    browser = app.test_client()
+    assert browser.post("/account/login", data={"email": officer.email, "password": PASSWORD}).status_code == 303
+    before = browser.get_cookie(name).value
+    assert browser.post("/account/login/code", data={"code": current_code(officer)}).status_code == 303
+    after = browser.get_cookie(name).value
+    assert after != before
+    planted = app.test_client()
+    planted.set_cookie(name, before)
+    assert planted.get("/staff/queue").status_code == 302
+    assert browser.get("/staff/queue").status_code == 200
+
+
+def test_each_sign_in_has_its_own_server_side_session(app, citizen):
+    from portal.accounts.models import UserSession
+    from portal.extensions import db
+
+    first, second = app.test_client(), app.test_client()
+    sign_in(first, citizen)
+    sign_in(second, citizen)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(UserSession)) == 2
+    first.post("/account/logout")
+    assert first.get("/account").status_code == 302 and second.get("/account").status_code == 200
