@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test venv translations catalogs worker clean bench
+.PHONY: run test venv translations catalogs worker clean bench fuzz
 
 # The Nu Html Checker that every page the tests fetch must pass (npm package vnu-jar; runs on Java).
 VNU_VERSION := 26.9.27
@@ -57,3 +57,9 @@ clean:
 # Requests per second of the public advisory pages against a trivial Flask route (needs wrk).
 bench: translations
 	$(BIN)/python bench/run.py
+
+# Coverage-guided fuzzing (atheris) of the upload checks and the sticker QR parsers, FUZZ_RUNS executions
+# per target; a finding keeps its input under /tmp/portal-fuzz/artifacts/ and fails.
+FUZZ_RUNS ?= 20000
+fuzz: venv
+	$(BIN)/python fuzz/run.py --runs $(FUZZ_RUNS)

@@ -114,7 +114,10 @@ def qr_payload(base_url: str, *, code: str, mission: str, on: date, document_typ
 
 def parse_payload(text: str) -> Payload:
     """Read a scanned QR text. Raises PayloadError when it is not a sticker payload."""
-    parts = urlsplit((text or "").strip())
+    try:
+        parts = urlsplit((text or "").strip())
+    except ValueError as error:  # an unbalanced [ in the host, or a host NFKC would change
+        raise PayloadError("This is not a verification sticker payload: the address cannot be read.") from error
     if VERIFY_PATH not in parts.path:
         raise PayloadError(f"This is not a verification sticker payload: the address has no {VERIFY_PATH}.")
     parsed = parse_code(parts.path.rsplit(VERIFY_PATH, 1)[1])

@@ -59,6 +59,9 @@ def test_a_different_code_or_a_damaged_signature_or_another_key_fails(key):
     ("https://consular.example.tw/verify/7K2Q-MX4D-9PRT-C3VA-G?m=tokyo&m=osaka&d=2026-11-27&t=diploma&s=x", "lacks m"),
     ("https://consular.example.tw/verify/7K2Q-MX4D-9PRT-C3VA-G?m=tokyo&d=27/11/2026&t=diploma&s=x", "not a date"),
     ("just some text", "no /verify/"),
+    # found by the fuzz run (fuzz/run.py): addresses urllib cannot split
+    ("https://[/verify/7K2Q-MX4D-9PRT-C3VA-G", "cannot be read"),
+    ("https://ex\uff03ample/verify/7K2Q-MX4D-9PRT-C3VA-G", "cannot be read"),
 ])
 def test_texts_that_are_not_sticker_payloads_are_refused_with_a_reason(text, reason):
     with pytest.raises(signing.PayloadError, match=reason):

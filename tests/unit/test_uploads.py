@@ -47,6 +47,37 @@ def test_a_pdf_renamed_as_a_photo_is_refused():
         check_file(upload(pdf_bytes(), "photo.jpg"), allowed=("jpeg", "png"), max_megabytes=5)
 
 
+def pdf_of(*objects: bytes, startxref: bytes | None = None) -> bytes:
+    """A PDF written by hand, object by object, with its cross-reference table."""
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%s\n%%%%EOF\n" % (
+        len(objects) + 1, startxref or str(xref).encode())
+    return out
+
+
+CATALOG, PAGES = b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
+PAGE = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] /Contents 4 0 R >>"
+
+
+@pytest.mark.parametrize("data", [
+    pdf_of(CATALOG, PAGES, PAGE, b"<< /Length 3 >>\nstream\nabc\nendstream", startxref=b"9" * 30),
+    pdf_of(CATALOG, PAGES, PAGE, b"<< /Length 999999999 >>\nstream\nabc\nendstream"),
+    pdf_of(CATALOG, b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>"),
+    pdf_of(CATALOG, b"2 0 R"),
+], ids=["startxref too large to seek to", "stream longer than pypdf allows", "pages that contain themselves",
+        "an object that is itself"])
+def test_pdfs_that_make_the_reader_fail_in_any_way_are_refused(data):
+    """Found by the fuzz run (fuzz/run.py): each of these was a 500 on the mailbox's upload."""
+    with pytest.raises(Refused, match="PDF could not be read"):
+        check_file(upload(data, "a.pdf"), allowed=("pdf",), max_megabytes=5)
+
+
 def test_a_broken_pdf_is_refused():
     with pytest.raises(Refused, match="PDF could not be read"):
         check_file(upload(b"%PDF-1.7\n garbage", "a.pdf"), allowed=("pdf",), max_megabytes=5)
