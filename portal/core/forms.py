@@ -2,6 +2,7 @@
 
 import re
 import secrets
+import unicodedata
 from datetime import date, datetime, time
 
 from flask_wtf import FlaskForm
@@ -15,10 +16,12 @@ WTFORMS_MESSAGES = (_l("Not a valid date value."), _l("Not a valid datetime valu
                     _l("Not a valid integer value."))
 
 
-def one_line(value):
-    """A single-line field's text on one line: no line break a crafted request sent (CR, LF, U+2028 …)
-    reaches a name, a city or an email subject."""
-    return " ".join(value.splitlines()) if isinstance(value, str) else value
+def single_line(value):
+    """A single-line field's text as validation should see it: full-width and other compatibility
+    forms made plain (NFKC: ０９１２ → 0912, ａｍｙ＠ → amy@), and on one line, so no line break a crafted
+    request sent (CR, LF, U+2028 …) reaches a name, a city or an email subject. Free text (text areas)
+    keeps what was typed, Chinese punctuation included; passwords are never changed."""
+    return " ".join(unicodedata.normalize("NFKC", value).splitlines()) if isinstance(value, str) else value
 
 
 class BaseForm(FlaskForm):
@@ -28,7 +31,7 @@ class BaseForm(FlaskForm):
         def bind_field(self, form, unbound_field, options):
             field = super().bind_field(form, unbound_field, options)
             if isinstance(field, StringField) and not isinstance(field, (TextAreaField, PasswordField)):
-                field.filters = (one_line, *field.filters)
+                field.filters = (single_line, *field.filters)
             return field
 
 

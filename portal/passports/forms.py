@@ -23,14 +23,10 @@ PASSPORT_NUMBER = re.compile(r"[0-9]{9}")
 
 
 def upper_text(value):
-    """Full-width letters made plain (NFKC), spaces tidied, capitals: what a passport prints."""
+    """Spaces tidied, capitals: what a passport prints (full-width letters are made plain for every form)."""
     if not isinstance(value, str):
         return value
-    return " ".join(unicodedata.normalize("NFKC", value).upper().split())
-
-
-def plain_text(value):
-    return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
+    return " ".join(value.upper().split())
 
 
 def parse_day(text: str | None, message: str) -> date:
@@ -82,11 +78,11 @@ class EligibilityForm(TypeForm):
 
 
 class IdentityForm(BaseForm):
-    national_id = StringField(_l("National identification number"), filters=[plain_text],
+    national_id = StringField(_l("National identification number"), filters=[strip_text],
                               description=_l("One letter and nine digits, as on your national ID card, for example "
                                              "A123456789."),
                               render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"})
-    name_zh = StringField(_l("Name in Chinese characters"), filters=[plain_text],
+    name_zh = StringField(_l("Name in Chinese characters"), filters=[strip_text],
                           description=_l("As in your household registration."),
                           validators=[DataRequired(_l("Enter your name in Chinese characters.")), max_length(40)])
     name_latin = StringField(_l("Name in Latin letters, as it will print"), filters=[upper_text],
@@ -99,13 +95,13 @@ class IdentityForm(BaseForm):
                                    "only)"))
     birth_date = StringField(_l("Date of birth"), filters=[strip_text], description=_l("For example 1990-05-31."),
                              render_kw={"type": "date", "autocomplete": "bday"})
-    birth_place = StringField(_l("Place of birth"), filters=[plain_text],
+    birth_place = StringField(_l("Place of birth"), filters=[strip_text],
                               description=_l("The county or city in Taiwan, or the country if you were born abroad."),
                               validators=[DataRequired(_l("Enter your place of birth.")), max_length(60)])
     sex = RadioField(_l("Sex"), validate_choice=False, choices=choices((s.value, s.title) for s in Sex),
                      description=_l("As in your household registration."),
                      validators=[DataRequired(_l("Choose the sex shown in your household registration."))])
-    height_cm = StringField(_l("Height in centimetres"), filters=[plain_text], description=_l("For example 165."),
+    height_cm = StringField(_l("Height in centimetres"), filters=[strip_text], description=_l("For example 165."),
                             render_kw={"inputmode": "numeric"})
 
     def validate_national_id(self, field):
@@ -178,7 +174,7 @@ class PreviousForm(BaseForm):
     """The previous passport; for a lost or stolen one, also when, where, and whether it was reported."""
 
     application_type = None  # set by the view: the lost-passport questions are asked only for replacements
-    previous_number = StringField(_l("Number of your previous passport"), filters=[plain_text],
+    previous_number = StringField(_l("Number of your previous passport"), filters=[strip_text],
                                   description=_l("Nine digits, at the top right of the photo page."),
                                   render_kw={"inputmode": "numeric", "autocomplete": "off"})
     previous_expiry = StringField(_l("Its expiry date"), filters=[strip_text],
@@ -230,10 +226,10 @@ class PreviousForm(BaseForm):
 
 
 class GuardianForm(BaseForm):
-    guardian_name = StringField(_l("Name of the parent or legal guardian"), filters=[plain_text],
+    guardian_name = StringField(_l("Name of the parent or legal guardian"), filters=[strip_text],
                                 validators=[DataRequired(_l("Enter the name of the parent or legal guardian.")),
                                             max_length(40)])
-    guardian_relationship = StringField(_l("How are they related to the child?"), filters=[plain_text],
+    guardian_relationship = StringField(_l("How are they related to the child?"), filters=[strip_text],
                                         description=_l("For example: mother, father, legal guardian."),
                                         validators=[DataRequired(_l("Say how they are related to the child.")),
                                                     max_length(40)])

@@ -47,6 +47,18 @@ def test_a_valid_code_shows_only_what_a_receiver_needs(app, client, issued, get_
     assert checks(app) == [("valid", True)]
 
 
+def test_a_code_typed_in_full_width_characters_is_found(app, client, issued, get_page):
+    """A phone keyboard set to Chinese types ７Ｋ２Ｑ－ＭＸ４Ｄ: the same code."""
+    from urllib.parse import quote
+
+    _, records = issued
+    code = records[0][0]
+    full_width = "".join(chr(ord(ch) + 0xFEE0) for ch in format_code(code))
+    _, page = get_page(f"/verify?code={quote(full_width)}")
+    assert "Valid" in text_of(page)
+    assert checks(app) == [("valid", True)]
+
+
 def test_the_qr_link_opens_the_check_and_confirms_its_signature(app, client, issued, get_page):
     from portal.documents.service import payload_for, record_by_code
     from portal.extensions import db

@@ -4,6 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.fixtures.accounts import sign_in
+from tests.fixtures.pages import page_text
 from tests.fixtures.passports import pii_keys
 
 PUBLIC_GET = ["/", "/missions", "/privacy", "/account/login", "/account/register", "/account/reset", "/healthz"]
@@ -332,3 +333,30 @@ def test_an_upload_larger_than_the_limit_is_refused_before_its_body_is_read(live
                            b"Content-Length: 104857600\r\nAccept-Language: en\r\n\r\n--x\r\n")
         answer = connection.recv(65536).decode("latin-1")
     assert answer.startswith("HTTP/1.1 413"), answer[:200]
+
+
+def test_full_width_digits_and_letters_are_read_as_plain_ones_in_every_single_line_field(app, client, outbox):
+    """Typed on a Chinese phone keyboard: the address and the phone number are what the person meant."""
+    from portal.accounts.models import User
+    from portal.extensions import db
+
+    full_width = "".join(chr(ord(ch) + 0xFEE0) for ch in "amy@example.tw")
+    answer = client.post("/account/register", data={"name": "Amy", "email": full_width,
+                                                    "password": "correct horse battery staple",
+                                                    "password_confirm": "correct horse battery staple"})
+    assert "We have sent a link to amy@example.tw." in page_text(answer)
+    with app.app_context():
+        assert db.session.scalar(sa.select(User.email)) == "amy@example.tw"
+    assert outbox("amy@example.tw")
+
+
+def test_free_text_keeps_the_chinese_punctuation_it_was_typed_with(app, client, headquarters):
+    from portal.extensions import db
+    from portal.feedback.models import MailboxMessage
+    from tests.integration.test_mailbox import post_message
+
+    post_message(client, message="您好，請問護照：何時可以領取？（謝謝）", phone="＋８８６ ９１２ ３４５ ６７８")
+    with app.app_context():
+        message = db.session.scalar(sa.select(MailboxMessage))
+        assert message.message == "您好，請問護照：何時可以領取？（謝謝）"
+        assert message.writer_phone == "+886 912 345 678"
