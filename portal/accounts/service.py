@@ -44,8 +44,8 @@ def log_event(session, event: str, *, user=None, actor=None, address: str | None
                              actor_id=actor.id if actor else None, address=address))
 
 
-def check_new_password(password: str, *, email: str = "") -> None:
-    problem = password_problem(password, email=email)
+def check_new_password(password: str, *, email: str = "", name: str = "") -> None:
+    problem = password_problem(password, email=email, name=name)
     if problem:
         raise Refused(problem, field="password")
 
@@ -59,7 +59,7 @@ def register_citizen(session, *, name: str, email: str, password: str, locale: s
     """A new, unconfirmed citizen account; the confirmation link goes through the outbox.
     An address already registered gets a notice instead, so the form does not reveal it."""
     email = normalise_email(email)
-    check_new_password(password, email=email)
+    check_new_password(password, email=email, name=name)
     # Hashed on both paths, so that the answer takes as long for an address already registered as for a
     # new one: its timing does not tell which addresses have accounts.
     password_hash = hash_password(password)
@@ -178,7 +178,7 @@ def request_password_reset(session, email: str) -> None:
 
 def set_password(session, user: User, password: str, *, keep_token: str | None = None) -> None:
     """A new password ends every other session of the account."""
-    check_new_password(password, email=user.email)
+    check_new_password(password, email=user.email, name=user.name)
     user.password_hash = hash_password(password)
     # Guesses at the old password are moot now: what they caused is lifted.
     throttle.clear(session, throttle.ceiling_key(user.email))
@@ -207,7 +207,7 @@ def create_staff(session, *, name: str, email: str, role: Role, mission_id: int 
     if role is Role.STAFF and mission_id is None:
         raise Refused(_("Choose the mission this officer works at."), field="mission_id")
     if password is not None:
-        check_new_password(password, email=email)
+        check_new_password(password, email=email, name=name)
     user = User(name=name.strip(), email=email, role=role, mission_id=mission_id,
                 password_hash=hash_password(password) if password else "!", email_confirmed_at=utcnow())
     session.add(user)

@@ -1,5 +1,6 @@
 """Registering, confirming, signing in and out, passwords, sessions and personal data."""
 
+import html
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -11,9 +12,9 @@ from tests.fixtures.accounts import PASSWORD, current_code, sign_in
 from tests.fixtures.pages import text_of
 
 
-def register(client, email="amy@example.tw", password=PASSWORD, confirm=None):
+def register(client, email="amy@example.tw", password=PASSWORD, confirm=None, **kwargs):
     return client.post("/account/register", data={"name": "Amy Lin", "email": email, "password": password,
-                                                  "password_confirm": confirm or password})
+                                                  "password_confirm": confirm or password}, **kwargs)
 
 
 def test_a_citizen_registers_confirms_by_email_and_signs_in(client, outbox, get_page):
@@ -45,12 +46,17 @@ def test_the_stored_password_is_an_argon2id_hash(client, app):
 
 @pytest.mark.parametrize("password, message", [
     ("short pass", "at least 12 characters"),
-    ("qwerty123456", "most common"),
-    ("aaaaaaaaaaaaaaa", "most common"),
+    ("qwerty123456", "easy to guess. This is a very common password."),
+    ("aaaaaaaaaaaaaaa", 'Repeats like "aaa" are easy to guess.'),
+    # long enough and not on any list, but a common password with digits after it
+    ("password1234567", "This is similar to a commonly used password. Add another word or two."),
+    # the person's own address and name are words an attacker knows
+    ("amy@example.tw!!", "easy to guess"),
+    ("amy lin 1990", "easy to guess"),
 ])
 def test_weak_passwords_are_refused_and_nothing_is_saved(client, outbox, password, message, app):
     response = register(client, password=password)
-    body = response.get_data(as_text=True)
+    body = html.unescape(response.get_data(as_text=True))
     assert message in body and "There is a problem" in body
     assert 'value="amy@example.tw"' in body  # what was typed is kept
     assert outbox() == []
@@ -59,6 +65,17 @@ def test_weak_passwords_are_refused_and_nothing_is_saved(client, outbox, passwor
 
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_the_advice_on_a_weak_password_is_in_the_readers_language(client):
+    response = register(client, password="password1234567", headers={"Accept-Language": "zh-TW"})
+    body = response.get_data(as_text=True)
+    assert "這個密碼很容易被猜到" in body and "這與常用的密碼相似" in body
+
+
+def test_a_strong_password_that_is_not_a_passphrase_is_accepted(client, outbox):
+    assert register(client, password="Tr0ub4dor&3xyz").status_code == 200
+    assert outbox("amy@example.tw")
 
 
 def test_mismatched_and_missing_fields_get_clear_messages(client):
