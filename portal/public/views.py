@@ -58,7 +58,10 @@ def healthz():
 def mailbox():
     """Development only: every message the portal has queued, newest first."""
     messages = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(100)).all()
-    return render_template("public/dev_mailbox.html", messages=messages)
+    # Links in mail start with BASE_URL; here they lead to wherever this portal is being served (another
+    # port, another host name), so following one from the mailbox always works.
+    return render_template("public/dev_mailbox.html", messages=messages,
+                           links_from=current_app.config["BASE_URL"].rstrip("/"), links_to=request.host_url.rstrip("/"))
 
 
 @bp.route("/missions")

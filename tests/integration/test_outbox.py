@@ -179,3 +179,13 @@ def test_mail_that_cannot_be_sent_after_eight_attempts_is_marked_failed_not_retr
             assert (message.status, message.attempts) == ("failed", MAX_ATTEMPTS)
             assert message.last_error  # what went wrong, for whoever looks
             assert deliver_pending(db.session) == (0, 0)
+
+
+def test_links_in_the_development_mailbox_lead_to_the_port_the_portal_is_served_on(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "BASE_URL", "http://127.0.0.1:5000")
+    client.post("/account/register", data={"name": "Amy", "email": "amy@example.tw",
+                                           "password": "correct horse battery staple",
+                                           "password_confirm": "correct horse battery staple"})
+    page = client.get("/dev/mailbox", base_url="http://127.0.0.1:8123").get_data(as_text=True)
+    assert 'href="http://127.0.0.1:8123/account/confirm/' in page
+    assert "127.0.0.1:5000" not in page
