@@ -5,16 +5,18 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     EmailField,
+    HiddenField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput
 
 from portal.advisories.levels import LEVEL_ORDER, SECTION_TITLES, Indicator
 from portal.advisories.models import UpdateType
-from portal.core.forms import BaseForm, choices, max_length, strip_text
+from portal.core.forms import BaseForm, IdempotentForm, choices, max_length, strip_text
 from portal.core.i18n import _l
 
 PHONE = Regexp(r"^\+?[0-9 ()-]{6,30}$", message=_l("Enter a phone number using digits, spaces and + only."))
@@ -38,10 +40,14 @@ class UnsubscribeForm(BaseForm):
                            validators=[Length(max=500, message=_l("Write 500 characters or fewer."))])
 
 
-class TripForm(BaseForm):
+class TripForm(IdempotentForm):
     email = _email(required=False)
+    #: the country whose own areas the form has shown (so a change of country asks again, and never
+    #: keeps the other country's areas)
+    regions_for = HiddenField()
     country_code = SelectField(_l("Which country are you going to?"), validate_choice=False)
     regions = SelectMultipleField(_l("Regions you will visit (optional)"), validate_choice=False,
+                                  option_widget=CheckboxInput(),
                                   description=_l("Leave empty if you will travel around the whole country."))
     starts_on = DateField(_l("First day of the trip"), validators=[
         InputRequired(_l("Enter the first day of the trip as a real date."))])

@@ -214,5 +214,7 @@ class TravelRegistration(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the registration form's submission token: the same form sent twice registers one trip
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     country: Mapped[Country] = relationship()

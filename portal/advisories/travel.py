@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from portal.advisories.models import TravelRegistration
 from portal.advisories.queries import current_edition
@@ -43,20 +44,45 @@ def _check(session, *, country_code: str, regions: list[str], starts_on: date, e
 
 def register_trip(session, *, user, email: str, locale: str, country_code: str, regions: list[str],
                   starts_on: date, ends_on: date, phone_abroad: str, email_abroad: str, contact_name: str,
-                  contact_phone: str, today: date | None = None) -> TravelRegistration:
-    """Signed-in citizens' trips count at once; others confirm their email first."""
+                  contact_phone: str, submission_token: str | None = None,
+                  today: date | None = None) -> TravelRegistration:
+    """Signed-in citizens' trips count at once; others confirm their email first. The same form sent
+    again (a double click, a page sent twice at once) returns the trip it registered the first time."""
+    email = (user.email if user else email).strip().lower()
+    earlier = _registered_before(session, submission_token, email)
+    if earlier is not None:
+        return earlier
     _check(session, country_code=country_code, regions=regions, starts_on=starts_on, ends_on=ends_on,
            today=today or taipei_today())
     trip = TravelRegistration(token=secrets.token_urlsafe(32), user_id=user.id if user else None,
-                              email=(user.email if user else email).strip().lower(), locale=locale,
-                              country_code=country_code, regions=regions, starts_on=starts_on, ends_on=ends_on,
-                              phone_abroad=phone_abroad, email_abroad=email_abroad or "", contact_name=contact_name,
-                              contact_phone=contact_phone, confirmed_at=utcnow() if user else None)
-    session.add(trip)
-    session.flush()
+                              email=email, locale=locale, country_code=country_code, regions=regions,
+                              starts_on=starts_on, ends_on=ends_on, phone_abroad=phone_abroad,
+                              email_abroad=email_abroad or "", contact_name=contact_name, contact_phone=contact_phone,
+                              confirmed_at=utcnow() if user else None, idempotency_key=submission_token)
+    try:
+        with session.begin_nested():
+            session.add(trip)
+            session.flush()
+    except IntegrityError:
+        # The same form sent twice at once: the other request registered the trip a moment ago.
+        earlier = _registered_before(session, submission_token, email)
+        if earlier is None:
+            raise
+        return earlier
     queue_email(session, to=trip.email, locale=locale, template="travel_registered", trip=trip,
                 retention=retention_days())
     return trip
+
+
+def _registered_before(session, submission_token: str | None, email: str) -> TravelRegistration | None:
+    """The trip an earlier submission of the same form registered; another person's token is refused."""
+    if not submission_token:
+        return None
+    earlier = session.scalar(sa.select(TravelRegistration)
+                             .where(TravelRegistration.idempotency_key == submission_token))
+    if earlier is not None and earlier.email != email:
+        raise Refused(_("This form has expired. Submit it again."))
+    return earlier
 
 
 def update_trip(session, trip: TravelRegistration, *, regions: list[str], starts_on: date, ends_on: date,
@@ -69,6 +95,12 @@ def update_trip(session, trip: TravelRegistration, *, regions: list[str], starts
     trip.contact_name, trip.contact_phone = contact_name, contact_phone
     session.flush()
     return trip
+
+
+def trip_by_id(session, trip_id) -> TravelRegistration | None:
+    """A trip this browser has just registered (its id kept in the signed session), unless cancelled."""
+    trip = session.get(TravelRegistration, trip_id) if isinstance(trip_id, int) else None
+    return trip if trip is not None and trip.cancelled_at is None else None
 
 
 def confirm_trip(session, token: str) -> TravelRegistration | None:

@@ -1,6 +1,6 @@
 """Overseas travel registration pages: register, confirm, see, change and cancel trips."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from portal.advisories import queries, travel
@@ -9,7 +9,7 @@ from portal.core import policy
 from portal.core.forms import choices
 from portal.core.i18n import _, get_locale, is_chinese
 from portal.core.refusal import Refused
-from portal.core.web import refuse
+from portal.core.web import private_response, refuse
 from portal.extensions import db, limiter
 
 bp = Blueprint("travel", __name__, url_prefix="/travel-registration")
@@ -29,29 +29,57 @@ def _trip_fields(form: TripForm) -> dict:
             "contact_name": form.contact_name.data, "contact_phone": form.contact_phone.data}
 
 
+def _regions_to_ask(form: TripForm) -> bool:
+    """Whether the chosen country's own areas must be put to the traveller before the trip is saved:
+    they have not been shown for this country yet (the form was shown for none, or for another one,
+    whose areas are dropped). Works without JavaScript: the form simply comes back with the question."""
+    country = form.country_code.data or ""
+    if form.regions_for.data == country:
+        return False
+    form.regions.data, form.regions_for.data = [], country
+    return bool(form.regions.choices)
+
+
 @bp.route("", methods=["GET", "POST"])
 @policy.public
 @limiter.limit("20 per hour", methods=["POST"])
 def register():
     form = TripForm(country_code=request.args.get("country", ""))
     _fill_choices(form, form.country_code.data)
+    if request.method == "GET":
+        form.regions_for.data = form.country_code.data or ""  # arriving from a country's advice page
     citizen = policy.citizen_or_none(current_user)
     signed_in = citizen is not None
+    asking_regions = None  # the name of the country whose areas are asked about
     if form.validate_on_submit():
         if not signed_in and not form.email.data:
             form.email.errors.append(_("Enter your email address."))
+        elif _regions_to_ask(form):
+            asking_regions = next(c.label for c in form.country_code.choices if c.value == form.country_code.data)
         else:
             try:
-                trip = travel.register_trip(db.session, user=citizen,
-                                            email=form.email.data or "", locale=str(get_locale()),
-                                            country_code=form.country_code.data, **_trip_fields(form))
+                trip = travel.register_trip(db.session, user=citizen, email=form.email.data or "",
+                                            locale=str(get_locale()), country_code=form.country_code.data,
+                                            submission_token=form.submission_token.data, **_trip_fields(form))
             except Refused as error:
                 refuse(error, form)
             else:
-                return render_template("advisories/trip_registered.html", trip=trip, signed_in=signed_in)
+                # After the POST, a page of its own: reloading it registers nothing again.
+                session["registered_trip"] = trip.id
+                return redirect(url_for("travel.registered"), code=303)
     trips = travel.trips_of(db.session, citizen) if signed_in else []
     return render_template("advisories/trip_form.html", form=form, signed_in=signed_in, trips=trips,
-                           retention=travel.retention_days(), editing=None)
+                           retention=travel.retention_days(), editing=None, asking_regions=asking_regions)
+
+
+@bp.route("/registered")
+@policy.public
+def registered():
+    trip = travel.trip_by_id(db.session, session.get("registered_trip"))
+    if trip is None:
+        return redirect(url_for("travel.register"))
+    return private_response(render_template("advisories/trip_registered.html", trip=trip,
+                                            signed_in=trip.user_id is not None))
 
 
 @bp.route("/confirm/<token>")

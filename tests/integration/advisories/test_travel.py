@@ -12,12 +12,16 @@ from tests.fixtures.accounts import sign_in
 TODAY = taipei_today()  # the portal's day, whatever the hour in UTC
 
 
+_forms = iter(range(1, 100_000))
+
+
 def trip(country="TH", start=None, end=None, **extra):
+    """A trip as the form sends it once the country's own areas have been shown (regions_for)."""
     start = start or TODAY
     end = end or start + timedelta(days=10)
-    return {"country_code": country, "starts_on": start.isoformat(), "ends_on": end.isoformat(),
-            "phone_abroad": "+66 81 234 5678", "contact_name": "Lin Mei", "contact_phone": "+886 912 345 678",
-            **extra}
+    return {"country_code": country, "regions_for": country, "starts_on": start.isoformat(),
+            "ends_on": end.isoformat(), "phone_abroad": "+66 81 234 5678", "contact_name": "Lin Mei",
+            "contact_phone": "+886 912 345 678", "submission_token": f"trip-{next(_forms)}", **extra}
 
 
 def registrations(app):
@@ -36,7 +40,7 @@ def test_a_signed_in_citizen_registers_a_trip_at_once(app, citizen, publish_advi
     sign_in(client, citizen)
     page = client.get("/travel-registration").get_data(as_text=True)
     assert "We erase your registration 30 days after the trip ends." in page
-    response = client.post("/travel-registration", data=trip())
+    response = client.post("/travel-registration", data=trip(), follow_redirects=True)
     assert "Your trip is registered" in response.get_data(as_text=True)
     [registered] = registrations(app)
     assert registered.user_id == citizen.id and registered.confirmed_at is not None
@@ -46,7 +50,7 @@ def test_a_signed_in_citizen_registers_a_trip_at_once(app, citizen, publish_advi
 
 def test_without_an_account_the_email_must_be_confirmed(app, client, outbox, publish_advice):
     publish_advice("TH", "grey")
-    no_email = client.post("/travel-registration", data=trip())
+    no_email = client.post("/travel-registration", data=trip(), follow_redirects=True)
     assert "Enter your email address." in no_email.get_data(as_text=True) and registrations(app) == []
     client.post("/travel-registration", data=trip(email="walker@example.tw"))
     assert registrations(app)[0].confirmed_at is None
@@ -79,7 +83,7 @@ def test_a_traveller_changes_and_cancels_a_trip_and_nobody_else_can(app, citizen
     publish_advice("TH", "grey")
     client = app.test_client()
     sign_in(client, citizen)
-    client.post("/travel-registration", data=trip())
+    client.post("/travel-registration", data=trip(), follow_redirects=True)
     token = registrations(app)[0].token
     changed = client.post(f"/travel-registration/{token}", data={**trip(end=TODAY + timedelta(days=3))})
     assert changed.status_code == 303 and registrations(app)[0].ends_on == TODAY + timedelta(days=3)
@@ -106,7 +110,8 @@ def test_a_rise_to_orange_or_red_alerts_travellers_there_at_once(app, citizen, m
         sign_in(client, user)
         if country == "JP":
             publish_advice("JP", "grey")
-        response = client.post("/travel-registration", data=trip(country=country, start=start, regions=regions))
+        response = client.post("/travel-registration", data=trip(country=country, start=start, regions=regions),
+                               follow_redirects=True)
         assert "Your trip is registered" in response.get_data(as_text=True), name
         people[name] = user
     run_worker()
@@ -136,3 +141,76 @@ def test_registrations_are_erased_after_the_retention_period(app, citizen, publi
     with time_machine.travel(TODAY + timedelta(days=33)):
         run_worker()
     assert registrations(app) == []
+
+
+def test_reloading_the_page_after_registering_registers_nothing_again(app, client, outbox, publish_advice):
+    publish_advice("JP", "grey")
+    form = trip(country="JP", email="walker@example.tw")
+    first = client.post("/travel-registration", data=form)
+    assert first.status_code == 303 and first.headers["Location"] == "/travel-registration/registered"
+    for _ in range(2):  # the page, then the page reloaded
+        page = client.get("/travel-registration/registered")
+        assert "We have sent a link to walker@example.tw" in page.get_data(as_text=True)
+        assert page.headers["Cache-Control"] == "no-store"
+    again = client.post("/travel-registration", data=form)  # the form itself sent again
+    assert again.headers["Location"] == "/travel-registration/registered"
+    assert len(registrations(app)) == 1 and len(outbox("walker@example.tw")) == 1
+    assert app.test_client().get("/travel-registration/registered").headers["Location"] == "/travel-registration"
+
+
+def test_the_same_form_sent_ten_times_at_once_registers_one_trip(app, citizen, publish_advice, outbox):
+    import threading
+
+    from tests.fixtures.accounts import signed_in_client
+
+    publish_advice("JP", "grey")
+    form = trip(country="JP")
+    clients = [signed_in_client(app, citizen)] + [None] * 9
+    for index in range(1, 10):
+        clients[index] = app.test_client()
+        clients[index].set_cookie(app.config["SESSION_COOKIE_NAME"],
+                                  clients[0].get_cookie(app.config["SESSION_COOKIE_NAME"]).value)
+    start, statuses = threading.Barrier(10), []
+
+    def send(client):
+        start.wait()
+        statuses.append(client.post("/travel-registration", data=form).status_code)
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [303] * 10
+    assert len(registrations(app)) == 1 and len(outbox(citizen.email)) == 1
+
+
+def test_a_country_with_areas_of_its_own_asks_about_them_before_saving_without_javascript(
+        app, citizen, publish_advice, get_page):
+    from tests.fixtures.pages import text_of
+
+    publish_advice("TH", "grey", regions=[("南部", "Southern provinces", "orange"), ("北部", "North", "grey")])
+    publish_advice("JP", "grey")
+    client = app.test_client()
+    sign_in(client, citizen)
+    # chosen on the plain form (not arriving from Thailand's advice), so no areas were shown yet
+    asked = client.post("/travel-registration", data=trip(country="TH", regions_for=""))
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and registrations(app) == []
+    assert "Parts of Thailand have a travel level of their own." in page
+    assert 'type="checkbox" value="Southern provinces"' in page and 'name="regions_for" type="hidden" value="TH"' in page
+    done = client.post("/travel-registration", data=trip(country="TH", regions=["Southern provinces"]))
+    assert done.status_code == 303
+    assert registrations(app)[0].regions == ["Southern provinces"]
+
+
+def test_another_countrys_areas_are_never_kept_when_the_country_changes(app, citizen, publish_advice):
+    publish_advice("TH", "grey", regions=[("南部", "Southern provinces", "orange")])
+    publish_advice("JP", "grey")
+    client = app.test_client()
+    sign_in(client, citizen)
+    # the form showed Thailand's areas, then the traveller chose Japan instead
+    changed = client.post("/travel-registration", data=trip(country="JP", regions_for="TH",
+                                                            regions=["Southern provinces"]))
+    assert changed.status_code == 303
+    assert registrations(app)[0].country_code == "JP" and registrations(app)[0].regions == []
