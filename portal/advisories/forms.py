@@ -11,7 +11,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, InputRequired, Optional, Regexp
 from wtforms.widgets import CheckboxInput
 
 from portal.advisories.levels import LEVEL_ORDER, SECTION_TITLES, Indicator
@@ -37,7 +37,7 @@ class SubscribeForm(BaseForm):
 
 class UnsubscribeForm(BaseForm):
     reason = TextAreaField(_l("Why are you leaving? (optional)"), filters=[strip_text],
-                           validators=[Length(max=500, message=_l("Write 500 characters or fewer."))])
+                           validators=[max_length(500)])
 
 
 class TripForm(IdempotentForm):

@@ -1,7 +1,7 @@
 """The emergency assistance form."""
 
 from wtforms import EmailField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, Optional, Regexp
 
 from portal.assistance.service import MAX_DETAILS
 from portal.core.forms import IdempotentForm, max_length, strip_text
@@ -27,4 +27,4 @@ class AssistanceForm(IdempotentForm):
                           check_deliverability=False), max_length(254)])
     details = TextAreaField(_l("What has happened?"), filters=[strip_text], validators=[
         DataRequired(_l("Tell us briefly what has happened.")),
-        Length(max=MAX_DETAILS, message=_l("Write 3,000 characters or fewer."))])
+        max_length(MAX_DETAILS)])

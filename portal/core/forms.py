@@ -5,6 +5,8 @@ import secrets
 import unicodedata
 from datetime import date, datetime, time
 
+from babel.numbers import format_decimal
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import Length, ValidationError
@@ -60,9 +62,18 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+class _MaxLength(Length):
+    """Length(max=…) whose message names the field, in the reader's language."""
+
+    def __call__(self, form, field):
+        if field.data and len(field.data) > self.max:
+            raise ValidationError(_("Write %(count)s characters or fewer in “%(field)s”.", field=field.label.text,
+                                    count=format_decimal(self.max, locale=get_locale())))
+
+
 def max_length(limit: int) -> Length:
-    """A length limit whose message is in the reader's language."""
-    return Length(max=limit, message=_l("Write %(count)d characters or fewer.", count=limit))
+    """A length limit (also the input's maxlength) whose message says which field is too long."""
+    return _MaxLength(max=limit)
 
 
 def _valid_for_type(input_type: str, value: str) -> bool:

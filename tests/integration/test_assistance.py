@@ -72,7 +72,7 @@ def test_bad_requests_get_clear_messages_and_save_nothing(app, client):
     for message in ("Choose the country you are in.", "Tell us where you are.", "Enter a phone number using",
                     "Tell us briefly what has happened."):
         assert message in body
-    assert "Write 3,000 characters or fewer." in request_help(client, details="x" * 3001).get_data(as_text=True)
+    assert "Write 3,000 characters or fewer in “What has happened?”." in request_help(client, details="x" * 3001).get_data(as_text=True)
     assert client.get("/assistance/alien_abduction").status_code == 404
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0

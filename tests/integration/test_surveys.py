@@ -86,7 +86,7 @@ def test_an_answer_without_the_overall_choice_is_refused_and_nothing_is_spent(ap
     refused = app.test_client().post(path, data={"improvement": "x" * 2001})
     text = refused.get_data(as_text=True)
     assert refused.status_code == 400 and "Choose how you felt about the service." in text
-    assert "Write 2000 characters or fewer." in text and 'class="error-summary"' in text
+    assert "Write 2,000 characters or fewer in “How could we improve this service? (optional)”." in text and 'class="error-summary"' in text
     assert rows(app, SurveyAnswer) == [] and len(rows(app, SurveyInvitation)) == 1
     assert app.test_client().post(path, data={"overall": "9"}).status_code == 400
     assert rows(app, SurveyAnswer) == []

@@ -71,7 +71,7 @@ def test_bad_trips_get_clear_messages_and_save_nothing(app, citizen, publish_adv
         (trip(regions=["Atlantis"]), "Choose regions from the list for that country."),
         (trip(end=TODAY + timedelta(days=400)), "A registration covers at most one year."),
         ({**trip(), "phone_abroad": "call me maybe"}, "Enter a phone number using digits"),
-        ({**trip(), "contact_name": "x" * 121}, "Write 120 characters or fewer."),
+        ({**trip(), "contact_name": "x" * 121}, "Write 120 characters or fewer in “Emergency contact at home: name”."),
     ]
     for data, message in cases:
         body = client.post("/travel-registration", data=data).get_data(as_text=True)
