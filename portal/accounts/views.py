@@ -26,7 +26,7 @@ from portal.core.cases.registry import kind, workflow_for
 from portal.core.cases.service import allowed_actions, case_by_reference, history
 from portal.core.i18n import _, get_locale
 from portal.core.refusal import Refused
-from portal.core.web import client_address, redirect_next, refuse
+from portal.core.web import client_address, redirect_next, refuse, safe_next
 from portal.extensions import db, limiter
 from portal.passports.drafts import list_drafts
 
@@ -108,7 +108,9 @@ def login():
             session["pending_sign_in"] = {"user_id": user.id, "at": time.time()}
             step = "accounts.second_factor" if user.totp_secret else "accounts.enrol_second_factor"
             return redirect(url_for(step, next=request.args.get("next")), code=303)
-    return render_template("accounts/login.html", form=form), status
+    # Sent here from a page that needs an account: say so, rather than showing a bare form.
+    sent_to_sign_in = "next" in request.args and safe_next("public.home") != url_for("public.home")
+    return render_template("accounts/login.html", form=form, sent_to_sign_in=sent_to_sign_in), status
 
 
 @bp.route("/login/code", methods=["GET", "POST"])

@@ -406,3 +406,15 @@ def test_each_sign_in_has_its_own_server_side_session(app, citizen):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(UserSession)) == 2
     first.post("/account/logout")
     assert first.get("/account").status_code == 302 and second.get("/account").status_code == 200
+
+
+def test_a_page_that_needs_an_account_says_why_it_sent_the_visitor_to_sign_in(client, citizen):
+    sent = client.get("/account")
+    assert sent.status_code == 302
+    page = client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert "The page you asked for needs an account: sign in and we will take you straight there." in page
+    plain = client.get("/account/login").get_data(as_text=True)
+    assert "needs an account" not in plain
+    assert "needs an account" not in client.get("/account/login?next=https://evil.example").get_data(as_text=True)
+    signed_in = client.post(sent.headers["Location"], data={"email": citizen.email, "password": PASSWORD})
+    assert signed_in.headers["Location"] == "/account"
