@@ -4,6 +4,8 @@ import sqlalchemy as sa
 
 from portal.assistance.models import AssistanceRequest, Situation
 from portal.assistance.workflow import ASSISTANCE, EMERGENCY_PRIORITY
+from portal.core import policy
+from portal.core.cases import links
 from portal.core.cases.models import Case, CaseEvent
 from portal.core.cases.service import open_case
 from portal.core.i18n import _
@@ -23,18 +25,33 @@ def request_assistance(session, *, applicant, situation: str, country_code: str,
     if country is None or country.code == "TW":
         raise Refused(_("Choose the country you are in from the list."), field="country_code")
     mission = covering_mission(session, country.code) or fallback_mission(session)
+    email = (email or "").strip().lower()
     case, created = open_case(session, kind=ASSISTANCE, mission_id=mission.id, applicant=applicant,
                               summary=f"{country.code} · {location}"[:200], idempotency_key=submission_token,
                               priority=EMERGENCY_PRIORITY)
     if created:
         session.add(AssistanceRequest(case_id=case.id, situation=Situation(situation), country_code=country.code,
-                                      location=location, name=name, phone=phone, email=email or "",
+                                      location=location, name=name, phone=phone, email=email,
                                       details=details))
         session.flush()
         if applicant is None and email:
             queue_email(session, to=email, locale=locale, template="assistance_received", case=case,
-                        mission=mission)
+                        mission=mission, token=links.follow_token(ASSISTANCE, case.id, email))
     return case, created
+
+
+def case_for_link(session, token: str) -> tuple[Case, AssistanceRequest] | None:
+    """The request a follow link opens (a reporter without an account who gave an email address), or
+    None when the link is forged, expired or not for it."""
+    found = links.read_follow_token(ASSISTANCE, token)
+    case = session.get(Case, found[0]) if found else None
+    if found is None or case is None or case.kind != ASSISTANCE \
+            or not policy.can_follow_case_link(policy.LinkHolder(case.id), case):
+        return None
+    detail = detail_for(session, case)
+    if detail is None or detail.email != found[1]:
+        return None
+    return case, detail
 
 
 def detail_for(session, case) -> AssistanceRequest | None:

@@ -8,11 +8,14 @@ from portal.assistance.forms import AssistanceForm
 from portal.assistance.models import Situation
 from portal.assistance.workflow import ASSISTANCE
 from portal.core import policy
-from portal.core.cases.service import case_by_reference
+from portal.core.cases.actions import apply_action_form
+from portal.core.cases.forms import CaseActionForm
+from portal.core.cases.registry import workflow_for
+from portal.core.cases.service import allowed_actions, case_by_reference, history
 from portal.core.forms import choices
 from portal.core.i18n import _, get_locale, is_chinese
 from portal.core.refusal import Refused
-from portal.core.web import refuse
+from portal.core.web import private_response, refuse
 from portal.extensions import db, limiter
 from portal.missions.service import country_by_code, covering_mission, list_countries
 
@@ -70,3 +73,23 @@ def sent(reference):
     if case is None:
         abort(404)
     return render_template("assistance/sent.html", case=case, mission=case.mission)
+
+
+@bp.route("/track/<token>", methods=["GET", "POST"])
+@policy.public
+@limiter.limit("30 per hour", methods=["POST"])
+def track(token):
+    """A reporter without an account follows the request from the emailed link."""
+    found = service.case_for_link(db.session, token)
+    if found is None:
+        again = (url_for("assistance.start"), _("Ask for help again, or call the emergency number"))
+        return private_response(render_template("accounts/link_invalid.html", again=again), 404)
+    case, detail = found
+    holder = policy.LinkHolder(case.id)
+    form = CaseActionForm()
+    if form.validate_on_submit() and apply_action_form(db.session, form, case, by=holder):
+        return private_response(redirect(url_for("assistance.track", token=token), code=303))
+    page = render_template("assistance/track.html", case=case, detail=detail, form=form, token=token,
+                           actions=allowed_actions(case, holder), workflow=workflow_for(case.kind),
+                           events=history(case, for_staff=False), mission=case.mission)
+    return private_response(page, 409 if form.form_errors else 200)

@@ -1,4 +1,5 @@
-"""Signed links for writers without an account: one confirms the address, one follows the message.
+"""Signed links for writers without an account: one confirms the address, one follows the message
+(a follow link of portal.core.cases.links, as for every kind).
 
 A link names its case and the address it was mailed to; it cannot be guessed or turned into
 another case's link, and it stops working after its time.
@@ -7,8 +8,7 @@ another case's link, and it stops working after its time.
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-#: how long a link to follow a message works; every email we send about it carries a fresh one
-TRACKING_LINK_DAYS = 90
+from portal.core.cases import links
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -20,7 +20,7 @@ def confirmation_token(case_id: int, email: str) -> str:
 
 
 def tracking_token(case_id: int, email: str) -> str:
-    return _serializer("track").dumps({"c": case_id, "e": email})
+    return links.follow_token("mailbox", case_id, email)
 
 
 def _read(purpose: str, token: str, max_age: int) -> tuple[int, str] | None:
@@ -40,4 +40,4 @@ def read_confirmation_token(token: str) -> tuple[int, str] | None:
 
 def read_tracking_token(token: str) -> tuple[int, str] | None:
     """(case id, address) from a tracking link, or None when it is forged or expired."""
-    return _read("track", token, TRACKING_LINK_DAYS * 86400)
+    return links.read_follow_token("mailbox", token)

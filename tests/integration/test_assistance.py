@@ -90,3 +90,42 @@ def test_other_missions_cannot_see_the_case(app, client, make_user):
     sign_in(staff, paris)
     assert staff.get(f"/staff/cases/{reference}").status_code == 404
     assert reference not in staff.get("/staff/queue").get_data(as_text=True)
+
+
+def test_a_reporter_without_an_account_follows_the_request_from_the_emailed_link(
+        app, client, officer, outbox, get_page):
+    location = request_help(client, email="Wei@Example.tw").headers["Location"]
+    reference = location.rsplit("/", 1)[1]
+    assert "we have sent you a link there to follow your request" in client.get(location).get_data(as_text=True)
+    link = outbox.link("wei@example.tw")
+    assert link.startswith("/assistance/track/")
+    response, page = get_page(link)
+    text = " ".join("".join(page.itertext()).split())
+    assert reference in text and "Reported" in text and response.headers["Cache-Control"] == "no-store"
+    staff = app.test_client()
+    sign_in(staff, officer)
+    case, _ = load_case(app, reference)
+    staff.post(f"/staff/cases/{reference}/act", data={"action": "contact", "version": case.version,
+                                                     "note": "We called you; come to the office at 3 pm."})
+    _, page = get_page(link)
+    text = " ".join("".join(page.itertext()).split())
+    assert "We have contacted you" in text and "come to the office at 3 pm" in text
+
+
+def test_a_follow_link_opens_only_its_own_request(app, client, outbox):
+    from portal.core.cases import links
+
+    request_help(client, email="wei@example.tw", submission_token="help-a")
+    request_help(client, email="lin@example.tw", submission_token="help-b")
+    first = outbox.link("wei@example.tw")
+    assert client.get(first).status_code == 200
+    assert client.get(first[:-3] + "abc").status_code == 404  # damaged
+    with app.test_request_context("/"):
+        from portal.core.cases.models import Case
+        from portal.extensions import db
+
+        other = db.session.scalar(sa.select(Case.id).order_by(Case.id.desc()))
+        wrong_address = links.follow_token("assistance", other, "wei@example.tw")
+        mailbox_kind = links.follow_token("mailbox", other, "lin@example.tw")
+    assert client.get(f"/assistance/track/{wrong_address}").status_code == 404
+    assert client.get(f"/assistance/track/{mailbox_kind}").status_code == 404
