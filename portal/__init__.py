@@ -177,7 +177,7 @@ def configure_templates(app: Flask) -> None:
     from flask_login import current_user
 
     from portal.core import i18n
-    from portal.core.cases.registry import workflow_for
+    from portal.core.cases.registry import summary_of, workflow_for
     from portal.core.forms import html_attributes
     from portal.core.text import without_forbidden_characters
 
@@ -191,4 +191,4 @@ def configure_templates(app: Flask) -> None:
     app.jinja_env.filters["moment_attribute"] = i18n.moment_attribute
     app.jinja_env.globals.update(get_locale=i18n.get_locale, html_lang=i18n.html_lang, is_chinese=i18n.is_chinese,
                                  text_lang=i18n.text_lang, html_attributes=html_attributes,
-                                 current_user=current_user, workflow_for=workflow_for)
+                                 current_user=current_user, workflow_for=workflow_for, case_summary=summary_of)

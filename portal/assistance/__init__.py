@@ -16,5 +16,29 @@ def _contact(session, case):
     return (detail.email, None) if detail is not None and detail.email else None
 
 
+def _summarise(facts: dict) -> str:
+    """“Lost or stolen passport · Thailand · Bangkok, Sukhumvit soi 11” in the reader's language."""
+    from portal.assistance.models import Situation
+    from portal.core.i18n import is_chinese
+    from portal.extensions import db
+    from portal.missions.service import country_by_code
+
+    country = country_by_code(db.session, facts["country"])
+    where = country.name(is_chinese()) if country else facts["country"]
+    return " · ".join((str(Situation(facts["situation"]).title), where, facts["location"]))
+
+
+def _find(text: str):
+    """Requests by the name or address the person in trouble gave (most have no account)."""
+    import sqlalchemy as sa
+
+    from portal.assistance.models import AssistanceRequest
+
+    if len(text) < 2:
+        return None
+    return sa.select(AssistanceRequest.case_id).where(sa.or_(
+        AssistanceRequest.name.icontains(text, autoescape=True), AssistanceRequest.email.icontains(text, autoescape=True)))
+
+
 register_kind(ASSISTANCE_WORKFLOW, detail_template="assistance/_detail.html", load_detail=_load_detail,
-              contact=_contact)
+              contact=_contact, summarise=_summarise, find=_find)

@@ -3,10 +3,10 @@
 import sqlalchemy as sa
 
 from portal.assistance.models import AssistanceRequest, Situation
-from portal.assistance.workflow import ASSISTANCE, EMERGENCY_PRIORITY
+from portal.assistance.workflow import ASSISTANCE
 from portal.core import policy
 from portal.core.cases import links
-from portal.core.cases.models import Case, CaseEvent
+from portal.core.cases.models import EMERGENCY_PRIORITY, Case, CaseEvent
 from portal.core.cases.service import open_case
 from portal.core.i18n import _
 from portal.core.outbox import queue_email
@@ -28,7 +28,8 @@ def request_assistance(session, *, applicant, situation: str, country_code: str,
     email = (email or "").strip().lower()
     case, created = open_case(session, kind=ASSISTANCE, mission_id=mission.id, applicant=applicant,
                               summary=f"{country.code} · {location}"[:200], idempotency_key=submission_token,
-                              priority=EMERGENCY_PRIORITY)
+                              priority=EMERGENCY_PRIORITY,
+                              summary_facts={"situation": situation, "country": country.code, "location": location})
     if created:
         session.add(AssistanceRequest(case_id=case.id, situation=Situation(situation), country_code=country.code,
                                       location=location, name=name, phone=phone, email=email,

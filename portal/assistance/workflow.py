@@ -5,8 +5,6 @@ from portal.core.i18n import _l, lazy_pgettext
 from portal.core.roles import Role
 
 ASSISTANCE = "assistance"
-#: above every other kind in the staff queue
-EMERGENCY_PRIORITY = 100
 
 ASSISTANCE_WORKFLOW = Workflow(
     kind=ASSISTANCE,

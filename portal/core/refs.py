@@ -5,11 +5,13 @@ The check character is Luhn mod 32 over the same alphabet: it catches every sing
 character and most swaps of neighbours, and is never a symbol a person would struggle to read out.
 """
 
+import re
 import secrets
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 #: letters people type for the digits they resemble (Crockford base 32 has no I, L or O)
 TYPO_MAP = str.maketrans({"I": "1", "L": "1", "O": "0"})
+_STORED_FORM = re.compile(f"[A-Z]{{3}}-[{CROCKFORD}]{{4}}-[{CROCKFORD}]{{4}}-[{CROCKFORD}]")
 
 
 def check_character(body: str) -> str:
@@ -24,6 +26,12 @@ def check_character(body: str) -> str:
 def new_reference(prefix: str, length: int = 8) -> str:
     body = "".join(secrets.choice(CROCKFORD) for _ in range(length))
     return f"{prefix}-{body[:4]}-{body[4:]}-{check_character(body)}"
+
+
+def is_valid_reference(reference: str) -> bool:
+    """A reference in its stored form, of the alphabet's characters only (no U, for one), whose check
+    character matches: one a person could have been given."""
+    return bool(_STORED_FORM.fullmatch(reference)) and check_character(reference[4:8] + reference[9:13]) == reference[-1]
 
 
 def normalise_reference(text: str) -> str:

@@ -20,5 +20,14 @@ def _after_transition(session, case, event, *, by):
     after_transition(session, case, event, by=by)
 
 
+def _summarise(facts: dict) -> str:
+    """“Diploma ×2, Birth certificate ×1”, or “畢業證書 ×2、出生證明 ×1”."""
+    from portal.core.i18n import is_chinese
+    from portal.documents.models import DocumentType
+
+    separator = "、" if is_chinese() else ", "
+    return separator.join(f"{DocumentType(kind).title} ×{copies}" for kind, copies in facts["documents"])
+
+
 register_kind(DOCUMENT_WORKFLOW, detail_template="documents/_detail.html", load_detail=_load_detail,
-              after_transition=_after_transition)
+              after_transition=_after_transition, summarise=_summarise)

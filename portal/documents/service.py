@@ -135,7 +135,9 @@ def submit_request(session, *, applicant, data: dict, scans: list, submission_to
     express = bool(data["express"])
     try:
         case, created = open_case(session, kind=DOCUMENT, mission_id=int(data["mission_id"]), applicant=applicant,
-                                  summary=_summary(documents), idempotency_key=submission_token, notify=False)
+                                  summary=_summary(documents), idempotency_key=submission_token, notify=False,
+                                  summary_facts={"documents": [[d["document_type"], int(d["copies"])]
+                                                               for d in documents]})
     except Refused as error:
         raise Refused(str(error)) from error
     if not created:

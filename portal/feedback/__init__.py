@@ -22,5 +22,18 @@ def _contact(session, case):
     return detail.writer_email, detail.writer_locale
 
 
-register_kind(MAILBOX_WORKFLOW, detail_template="feedback/_detail.html", load_detail=_load_detail,
+def _find(text: str):
+    """Messages by the name or address their writer gave (writers without an account too)."""
+    import sqlalchemy as sa
+
+    from portal.feedback.models import MailboxMessage
+
+    if len(text) < 2:
+        return None
+    return sa.select(MailboxMessage.case_id).where(sa.or_(
+        MailboxMessage.writer_name.icontains(text, autoescape=True),
+        MailboxMessage.writer_email.icontains(text, autoescape=True)))
+
+
+register_kind(MAILBOX_WORKFLOW, detail_template="feedback/_detail.html", load_detail=_load_detail, find=_find,
               contact=_contact)

@@ -2,7 +2,6 @@
 Flushes; never commits."""
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,7 +14,7 @@ from portal.core.cases.service import open_case, submitted_before, transition
 from portal.core.db import utcnow
 from portal.core.i18n import _, format_day
 from portal.core.outbox import queue_email
-from portal.core.refs import check_character, normalise_reference
+from portal.core.refs import is_valid_reference, normalise_reference
 from portal.core.refusal import Refused
 from portal.core.text import is_digits
 from portal.core.uploads import check_file, store
@@ -32,8 +31,6 @@ MAX_ATTACHMENT_MEGABYTES = 5
 ATTACHMENT_KINDS = ("pdf", "jpeg", "png")
 #: the same address, subject and text again within this time is the same message
 DUPLICATE_HOURS = 24
-
-_REFERENCE = re.compile(r"^[A-Z]{3}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]$")
 
 
 @dataclass(frozen=True)
@@ -86,7 +83,7 @@ def check_related_reference(text: str | None) -> str | None:
     if not text or not text.strip():
         return None
     reference = normalise_reference(text)
-    if not _REFERENCE.match(reference) or check_character(reference[4:8] + reference[9:13]) != reference[-1]:
+    if not is_valid_reference(reference):
         raise Refused(_("Enter the reference as it appears in our emails, like ENQ-7K2Q-MX4D-J, "
                         "or leave it empty."), field="related_reference")
     return reference

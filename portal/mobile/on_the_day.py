@@ -147,7 +147,9 @@ def record_service(session: DbSession, *, by: Person, booking: Booking | None = 
                        note=_("Collected at the mobile service in %(city)s.", city=day.city))
     if case is None:
         case, _created = open_case(session, kind=MOBILE, mission_id=day.mission_id, applicant=applicant,
-                                   summary=f"{day.day.isoformat()} {day.city}", now=now, notify=False)
+                                   summary=f"{day.day.isoformat()} {day.city}", now=now, notify=False,
+                                   summary_facts={"service": quota.service, "day": day.day.isoformat(),
+                                                  "city": day.city})
         record_event(session, case, "mobile_service", by=by, now=now,
                      note=str(MobileService(quota.service).title))
         if quota.service in (MobileService.INFORMATION, MobileService.DOCUMENT_PICKUP):

@@ -17,5 +17,32 @@ def _after_transition(session, case, event, *, by):
     after_transition(session, case, event, by=by)
 
 
+def _summarise(facts: dict) -> str:
+    """“Renewal: LIN, Hsiao-hua (林小華)” for an English reader, “換發：林小華” for a Chinese one."""
+    from portal.core.i18n import is_chinese
+    from portal.passports.models import ApplicationType
+
+    title = ApplicationType(facts["type"]).title
+    if is_chinese() or not facts.get("latin"):
+        return f"{title}：{facts['name']}" if is_chinese() else f"{title}: {facts['name']}"
+    return f"{title}: {facts['latin']} ({facts['name']})"
+
+
+def _find(text: str):
+    """Applications with this national ID, found by its keyed hash (nothing is decrypted to search)."""
+    import sqlalchemy as sa
+
+    from portal.core.crypto import keyed_hash
+    from portal.passports import national_id
+    from portal.passports.models import PassportApplication
+
+    number = national_id.normalise(text)
+    if national_id.problem(number) is not None:
+        return None
+    return sa.select(PassportApplication.case_id).where(
+        PassportApplication.national_id_hash == keyed_hash(number, purpose="national_id"),
+        PassportApplication.case_id.is_not(None))
+
+
 register_kind(PASSPORT_WORKFLOW, detail_template="passports/_detail.html", load_detail=_load_detail,
-              after_transition=_after_transition)
+              after_transition=_after_transition, summarise=_summarise, find=_find)

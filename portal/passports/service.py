@@ -68,6 +68,8 @@ def submit(session, draft: PassportApplication, *, by, now: datetime | None = No
     try:
         case, created = open_case(session, kind=PASSPORT, mission_id=_handling_mission_id(session, draft),
                                   applicant=by, summary=f"{draft.application_type.title}: {draft.name_zh}",
+                                  summary_facts={"type": draft.application_type.value, "name": draft.name_zh,
+                                                 "latin": draft.name_latin or ""},
                                   idempotency_key=draft.token, now=now, notify=False)
     except Refused as error:
         raise Refused(str(error)) from error

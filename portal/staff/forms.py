@@ -1,8 +1,8 @@
 """The queue's filter form (GET)."""
 
-from wtforms import BooleanField, SelectField
+from wtforms import BooleanField, SearchField, SelectField
 
-from portal.core.forms import BaseForm, choices
+from portal.core.forms import BaseForm, choices, strip_text
 from portal.core.i18n import _l
 
 
@@ -10,6 +10,8 @@ class QueueFilterForm(BaseForm):
     class Meta:
         csrf = False  # a GET search form changes nothing
 
+    q = SearchField(_l("Search"), filters=[strip_text],
+                    description=_l("A reference, the applicant's name or email address, or a national ID."))
     kind = SelectField(_l("Kind"), validate_choice=False)
     status = SelectField(_l("Status"), validate_choice=False)
     mission_id = SelectField(_l("Mission"), validate_choice=False)

@@ -10,6 +10,7 @@ from portal.core import paging, policy
 from portal.core.cases.models import Case
 from portal.core.cases.registry import all_kinds
 from portal.core.db import utcnow
+from portal.core.refs import normalise_reference
 
 PAGE_SIZE = 25
 
@@ -23,6 +24,48 @@ class QueueFilter:
     mission_id: int | None = None
     overdue: bool = False
     assigned: str = ""  # "", "me" or "nobody"
+    #: a reference, an applicant's name or address, or what a kind finds (a national ID)
+    text: str = ""
+
+
+#: the core knows the accounts table by name only
+_USERS = sa.table("users", sa.column("id"), sa.column("name"), sa.column("email"))
+
+
+def _matching(text: str):
+    """Cases the searched text names: their reference, their applicant's name or email address, or
+    whatever a kind finds by it (a national ID through its keyed hash: nothing is decrypted to search)."""
+    conditions = [Case.reference == normalise_reference(text)]
+    if len(text) >= 2:
+        conditions.append(Case.applicant_id.in_(sa.select(_USERS.c.id).where(sa.or_(
+            _USERS.c.name.icontains(text, autoescape=True), _USERS.c.email.icontains(text, autoescape=True)))))
+    for kind in all_kinds():
+        found = kind.find(text) if kind.find else None
+        if found is not None:
+            conditions.append(Case.id.in_(found))
+    return sa.or_(*conditions)
+
+
+def _visible_open_cases(user, filters: QueueFilter, now: datetime):
+    """The conditions every view of the queue shares: open, work for staff, the user's to see, and the
+    filters other than kind and status."""
+    conditions: list[sa.ColumnElement[bool]] = [Case.closed_at.is_(None)]
+    hidden = _hidden_from_queue()
+    if hidden is not None:
+        conditions.append(sa.not_(hidden))
+    if not policy.sees_all_missions(user):
+        conditions.append(Case.mission_id == user.mission_id)
+    elif filters.mission_id:
+        conditions.append(Case.mission_id == filters.mission_id)
+    if filters.overdue:
+        conditions += [Case.due_at < now, Case.waiting_since.is_(None)]
+    if filters.assigned == "me":
+        conditions.append(Case.assignee_id == user.id)
+    elif filters.assigned == "nobody":
+        conditions.append(Case.assignee_id.is_(None))
+    if filters.text:
+        conditions.append(_matching(filters.text))
+    return conditions
 
 
 def encode_cursor(case: Case) -> str:
@@ -44,25 +87,12 @@ def open_cases_page(session, user, filters: QueueFilter, *, after: str | None = 
                     now: datetime | None = None) -> tuple[list[Case], str | None]:
     """One page of open cases the user may see: highest priority, then soonest due."""
     now = now or utcnow()
-    query = (sa.select(Case).where(Case.closed_at.is_(None))
+    query = (sa.select(Case).where(*_visible_open_cases(user, filters, now))
              .options(joinedload(Case.mission), joinedload(Case.assignee)))
-    hidden = _hidden_from_queue()
-    if hidden is not None:
-        query = query.where(sa.not_(hidden))
-    if not policy.sees_all_missions(user):
-        query = query.where(Case.mission_id == user.mission_id)
-    elif filters.mission_id:
-        query = query.where(Case.mission_id == filters.mission_id)
     if filters.kind:
         query = query.where(Case.kind == filters.kind)
     if filters.status:
         query = query.where(Case.kind == filters.status_kind, Case.status == filters.status)
-    if filters.overdue:
-        query = query.where(Case.due_at < now, Case.waiting_since.is_(None))
-    if filters.assigned == "me":
-        query = query.where(Case.assignee_id == user.id)
-    elif filters.assigned == "nobody":
-        query = query.where(Case.assignee_id.is_(None))
     position = decode_cursor(after) if after else None
     if position:
         priority, due, case_id = position
@@ -73,3 +103,11 @@ def open_cases_page(session, user, filters: QueueFilter, *, after: str | None = 
     rows = session.scalars(query.order_by(Case.priority.desc(), Case.due_at, Case.id).limit(PAGE_SIZE + 1)).all()
     next_cursor = encode_cursor(rows[PAGE_SIZE - 1]) if len(rows) > PAGE_SIZE else None
     return list(rows[:PAGE_SIZE]), next_cursor
+
+
+def counts_by_status(session, user, filters: QueueFilter, *, now: datetime | None = None) -> list[tuple[str, str, int]]:
+    """(kind, status, open cases) for the cases the queue would show whatever kind and status are chosen."""
+    rows = session.execute(sa.select(Case.kind, Case.status, sa.func.count())
+                           .where(*_visible_open_cases(user, filters, now or utcnow()))
+                           .group_by(Case.kind, Case.status).order_by(Case.kind, Case.status)).all()
+    return [(kind, status, count) for kind, status, count in rows]

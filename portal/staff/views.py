@@ -46,11 +46,16 @@ def queue():
     status_kind, _sep, status = (form.status.data or "").partition(":")
     filters = queries.QueueFilter(kind=form.kind.data or "", status_kind=status_kind, status=status,
                                   mission_id=int(mission) if is_digits(mission) else None,
-                                  overdue=bool(form.overdue.data), assigned=form.assigned.data or "")
+                                  overdue=bool(form.overdue.data), assigned=form.assigned.data or "",
+                                  text=(form.q.data or "")[:200])
     cases, next_cursor = queries.open_cases_page(db.session, current_user, filters, after=request.args.get("after"))
     next_args = {k: v for k, v in request.args.items() if k != "after"}
+    counts = queries.counts_by_status(db.session, current_user, filters)
+    # the filters as they are, for the count links that change only kind and status
+    kept_args = {k: v for k, v in request.args.items() if k not in ("after", "kind", "status")}
     return render_template("staff/queue.html", form=form, cases=cases, next_cursor=next_cursor, next_args=next_args,
-                           sees_all=policy.sees_all_missions(current_user), workflow_for=workflow_for)
+                           sees_all=policy.sees_all_missions(current_user), workflow_for=workflow_for,
+                           counts=counts, kept_args=kept_args)
 
 
 def _case_or_404(reference: str):

@@ -129,3 +129,87 @@ def test_the_status_filter_names_each_status_once_per_kind_in_staff_words(app, c
     # Both cases are "submitted"; the filter names the kind with the status.
     assert references_on(client.get("/staff/queue?status=enquiry:submitted").get_data(as_text=True)) == [enquiry]
     assert references_on(client.get("/staff/queue?status=passport:submitted").get_data(as_text=True)) == [passport]
+
+
+def queue_rows(page) -> list[str]:
+    """Each row of the queue as the officer reads it."""
+    return [" ".join("".join(row.itertext()).split()) for row in page.iter("tr")][1:]
+
+
+def test_summaries_are_in_the_readers_language(app, citizen, make_user, make_passport_application,
+                                               make_document_request, get_page):
+    from tests.fixtures.accounts import signed_in_client
+
+    make_passport_application(citizen, "first")
+    make_document_request(citizen, copies=(2, 1))
+    english = signed_in_client(app, make_user("staff", mission="tokyo", locale="en"))
+    chinese = signed_in_client(app, make_user("staff", mission="tokyo", locale="zh_Hant_TW"))
+    _, page = get_page("/staff/queue", client_=english)
+    rows = " ".join(queue_rows(page))
+    assert "First adult passport: CHEN, MEI-LING (陳美玲)" in rows and "Diploma ×2, Diploma ×1" in rows
+    _, page = get_page("/staff/queue", client_=chinese)
+    rows = " ".join(queue_rows(page))
+    assert "成年人首次申請：陳美玲" in rows and "畢業證書 ×2、畢業證書 ×1" in rows
+    assert "First adult passport" not in rows
+
+
+def test_an_emergency_stands_out_with_the_hours_since_the_report_and_the_country_by_name(
+        app, client, officer, citizen, make_enquiry, get_page):
+    from datetime import timedelta
+
+    from tests.integration.test_assistance import request_help
+
+    make_enquiry(citizen)
+    with time_machine.travel(datetime.now(TAIPEI) - timedelta(hours=5, minutes=10)):
+        request_help(client, country_code="JP", location="Shinjuku station")
+    staff = app.test_client()
+    sign_in(staff, officer)
+    response, page = get_page("/staff/queue", client_=staff)
+    first = queue_rows(page)[0]
+    assert "Emergency reported 5 hours ago" in first
+    assert "Lost or stolen passport · Japan · Shinjuku station" in first and " JP " not in f" {first} "
+    assert 'class="queue-emergency"' in response.get_data(as_text=True)
+    request_help(client, country_code="JP", location="Ginza", submission_token="help-2")
+    _, page = get_page("/staff/queue", client_=staff)
+    assert "Emergency reported within the hour" in queue_rows(page)[1]  # the older report stays first
+
+
+def test_the_queue_finds_a_case_by_reference_name_email_or_national_id(
+        app, citizen, officer, make_user, make_enquiry, make_passport_application, get_page):
+    from tests.fixtures.passports import NATIONAL_ID
+
+    other = make_user("citizen", name="Huang Da-wei", email="dawei@example.tw")
+    enquiry = make_enquiry(other, subject="Visa question")
+    passport = make_passport_application(citizen, "first")
+    staff = app.test_client()
+    sign_in(staff, officer)
+
+    def found(text):
+        return references_on(staff.get("/staff/queue", query_string={"q": text}).get_data(as_text=True))
+
+    assert found(enquiry.lower().replace("-", " ")) == [enquiry]
+    assert found("da-wei") == [enquiry] and found("DAWEI@example") == [enquiry]
+    assert found(NATIONAL_ID.lower()) == [passport]
+    assert found("nobody at all") == [] and found("%") == []
+
+
+def test_counts_per_kind_and_status_stand_above_the_list_and_link_to_it(app, citizen, officer, make_enquiry,
+                                                                       get_page):
+    for n in range(3):
+        make_enquiry(citizen, subject=f"Question {n}")
+    staff = app.test_client()
+    sign_in(staff, officer)
+    response, page = get_page("/staff/queue", client_=staff)
+    counts = " ".join("".join(page.find(".//section").itertext()).split())
+    assert "General enquiry Received 3" in counts
+    html = response.get_data(as_text=True)
+    assert 'href="/staff/queue?kind=enquiry&amp;status=enquiry:submitted"' in html
+
+
+def test_on_a_phone_each_value_of_a_queue_card_says_what_it_is(app, citizen, officer, make_enquiry):
+    make_enquiry(citizen)
+    staff = app.test_client()
+    sign_in(staff, officer)
+    html = staff.get("/staff/queue").get_data(as_text=True)
+    for label in ("Kind", "Subject", "Status", "Held by", "Due"):
+        assert f'data-label="{label}"' in html

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from portal.accounts.models import User
     from portal.missions.models import Mission
 
+#: the priority of a case where someone may be in danger: above everything in the queue, and marked
+EMERGENCY_PRIORITY = 100
+
 
 class Case(Base):
     __tablename__ = "cases"
@@ -28,7 +31,10 @@ class Case(Base):
     kind: Mapped[str] = mapped_column(sa.String(32), index=True)
     reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
     status: Mapped[str] = mapped_column(sa.String(32), index=True)
+    #: the summary as written when the case was opened, in the language of whoever opened it
     summary: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: the facts of the summary, rendered in each reader's language by the kind's summarise()
+    summary_facts: Mapped[dict | None] = mapped_column(sa.JSON)
     #: higher sorts first in the staff queue (emergencies above everything else)
     priority: Mapped[int] = mapped_column(default=0)
     mission_id: Mapped[int] = mapped_column(sa.ForeignKey("missions.id"), index=True)
@@ -54,6 +60,14 @@ class Case(Base):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.priority >= EMERGENCY_PRIORITY
+
+    def hours_open(self, now: datetime | None = None) -> int:
+        """Whole hours since the case was submitted."""
+        return int(((now or utcnow()) - self.submitted_at).total_seconds() // 3600)
 
     def is_overdue(self, now: datetime | None = None) -> bool:
         return self.is_open and self.waiting_since is None and self.due_at < (now or utcnow())

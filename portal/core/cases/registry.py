@@ -12,6 +12,10 @@ DetailLoader = Callable[[Any, Any], Any]
 FollowUp = Callable[..., None]
 #: contact(session, case) → (email, locale or None) of a person without an account, or None
 Contact = Callable[[Any, Any], "tuple[str, str | None] | None"]
+#: summarise(facts) → the case's summary in the reader's language, from the facts kept when it opened
+Summarise = Callable[[dict], str]
+#: find(text) → a SELECT of the ids of the kind's cases the text names (a writer's name, a national ID), or None
+Find = Callable[[str], Any]
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,10 @@ class CaseKind:
     after_transition: FollowUp | None = None
     #: where to write about a case made without an account (a mailbox writer, an emergency reporter)
     contact: Contact | None = None
+    #: the summary in the reader's language (kinds whose summary is the citizen's own words need none)
+    summarise: Summarise | None = None
+    #: the kind's own part of the staff queue's search
+    find: Find | None = None
 
 
 _KINDS: dict[str, CaseKind] = {}
@@ -34,8 +42,10 @@ _LISTENERS: list[Callable[..., None]] = []
 
 
 def register_kind(workflow: Workflow, *, detail_template: str, load_detail: DetailLoader,
-                  after_transition: FollowUp | None = None, contact: Contact | None = None) -> None:
-    _KINDS[workflow.kind] = CaseKind(workflow, detail_template, load_detail, after_transition, contact)
+                  after_transition: FollowUp | None = None, contact: Contact | None = None,
+                  summarise: Summarise | None = None, find: Find | None = None) -> None:
+    _KINDS[workflow.kind] = CaseKind(workflow, detail_template, load_detail, after_transition, contact, summarise,
+                                     find)
 
 
 def kind(name: str) -> CaseKind:
@@ -44,6 +54,18 @@ def kind(name: str) -> CaseKind:
 
 def workflow_for(name: str) -> Workflow:
     return _KINDS[name].workflow
+
+
+def summary_of(case) -> str:
+    """What a case is about, for lists: rendered from its facts in the reader's language where the
+    kind can, else as it was written."""
+    summarise = _KINDS[case.kind].summarise if case.kind in _KINDS else None
+    if summarise is not None and case.summary_facts:
+        try:
+            return summarise(case.summary_facts)[:200]
+        except (KeyError, ValueError):
+            pass  # facts kept by an older release (a name since changed): the written summary still says it
+    return case.summary
 
 
 def all_kinds() -> list[CaseKind]:

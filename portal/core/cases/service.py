@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
 
 from portal.core import policy
 from portal.core.cases import registry
@@ -71,10 +72,12 @@ def submitted_before(session: DbSession, kind: str, idempotency_key: str | None,
 
 def open_case(session: DbSession, *, kind: str, mission_id: int, applicant: Person | None, summary: str,
               idempotency_key: str | None = None, priority: int = 0, now: datetime | None = None,
-              status: str | None = None, notify: bool = True) -> tuple[Case, bool]:
+              status: str | None = None, notify: bool = True, summary_facts: dict | None = None
+              ) -> tuple[Case, bool]:
     """Create a case in its workflow's first status (or another of its statuses). Returns (case, created);
     a repeated idempotency key returns the case already made instead of a new one. notify=False leaves
-    the acknowledgement email to the kind, when it has more to say than the generic one."""
+    the acknowledgement email to the kind, when it has more to say than the generic one. summary_facts,
+    when the kind registers summarise(), let every reader see the summary in their own language."""
     existing = submitted_before(session, kind, idempotency_key, applicant)
     if existing is not None:
         return existing, False
@@ -82,7 +85,7 @@ def open_case(session: DbSession, *, kind: str, mission_id: int, applicant: Pers
     now = now or utcnow()
     opening = workflow.status(status or workflow.initial)
     case = Case(kind=kind, reference=new_reference(workflow.prefix), status=opening.name,
-                summary=summary[:200], priority=priority, mission_id=mission_id,
+                summary=summary[:200], summary_facts=summary_facts, priority=priority, mission_id=mission_id,
                 applicant_id=applicant.id if applicant else None, submitted_at=now,
                 due_at=add_working_days(now, sla_days(workflow)), idempotency_key=idempotency_key,
                 waiting_since=now if opening.waits_on_citizen else None)
@@ -192,6 +195,9 @@ def transition(session: DbSession, case: Case, action: str, *, by: Actor, note: 
     elif target.waits_on_citizen and case.waiting_since is None:
         case.waiting_since = now
     case.status = target.name
+    # A move is a change of the case even when it keeps the status (a reassignment): the row is
+    # written, so its version goes up and a page shown before the move is out of date.
+    flag_modified(case, "status")
     case.closed_at = now if target.is_closed else None
     event = CaseEvent(case=case, at=now, actor_id=by.id, action=action, from_status=source,
                       to_status=target.name, note=note, is_internal=move.internal)
