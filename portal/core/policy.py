@@ -155,9 +155,17 @@ def party_of(user, case):
     return APPLICANT if case.applicant_id == user.id else None
 
 
+def took_last(user, case, action: str) -> bool:
+    """Whether the user made the latest move of this action on the case."""
+    actor = next((event.actor_id for event in reversed(case.events) if event.action == action), None)
+    return user.id is not None and actor == user.id
+
+
 def can_take(user, transition: Transition, case) -> bool:
     party = party_of(user, case)
     if party is None or not transition.allows(party):
+        return False
+    if transition.not_by_whoever_took and took_last(user, case, transition.not_by_whoever_took):
         return False
     if party not in (APPLICANT, SYSTEM) and transition.needs_claim:
         return case.assignee_id == user.id

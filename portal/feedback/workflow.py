@@ -39,8 +39,9 @@ MAILBOX_WORKFLOW = Workflow(
                    frozenset({Role.STAFF}), own_form=True, internal=True),
         Transition("draft", ("assigned",), "drafted", _l("Draft the reply"),
                    frozenset({Role.STAFF}), own_form=True, internal=True),
+        # Four eyes: a supervisor who drafted the reply themselves has it approved by another.
         Transition("approve", ("drafted",), "approved", _l("Approve the reply"),
-                   frozenset({Role.SUPERVISOR}), needs_claim=False, internal=True),
+                   frozenset({Role.SUPERVISOR}), needs_claim=False, internal=True, not_by_whoever_took="draft"),
         Transition("send_back", ("drafted",), "assigned", _l("Send the draft back for changes"),
                    frozenset({Role.SUPERVISOR}), needs_claim=False, internal=True, note_required=True),
         Transition("send_reply", ("approved",), "answered", _l("Send the approved reply"),

@@ -1,5 +1,6 @@
 """The director-general's mailbox: writing, confirming, every workflow step, answering back, and who may do what."""
 
+import html
 import io
 import re
 from datetime import datetime, timedelta
@@ -700,3 +701,22 @@ def test_markup_a_writer_or_an_officer_types_is_shown_as_text_in_pages_and_email
     assert not reply.is_multipart() and reply.get_content_type() == "text/plain"
     body = reply.get_payload(decode=True).decode()
     assert f"Our answer {XSS}" in body and f"Hello Lee {XSS}," in body and "&lt;" not in body
+
+
+def test_whoever_drafted_a_reply_cannot_approve_it_another_supervisor_can(app, make_message, make_user,
+                                                                          load_message):
+    reference = make_message()
+    drafter = make_user("supervisor", mission="hq", name="Drafting Supervisor")
+    writer = staff_client(app, drafter)
+    writer.post(f"/staff/cases/{reference}/claim", data={"version": version(app, reference)})
+    assert assign_to(writer, app, reference, "unit:consular").status_code == 303
+    assert write_draft(writer, app, reference, "Dear Lee, we are sorry.").status_code == 303
+    assert 'value="approve"' not in writer.get(f"/staff/cases/{reference}").get_data(as_text=True)
+    refused = act(writer, app, reference, "approve")
+    assert "Someone else must do this: you did “Draft the reply” yourself." in html.unescape(
+        refused.get_data(as_text=True)), refused.status_code
+    assert load_message(reference)[0].status == "drafted"
+    second = staff_client(app, make_user("supervisor", mission="hq", name="Second Supervisor"))
+    assert 'value="approve"' in second.get(f"/staff/cases/{reference}").get_data(as_text=True)
+    assert act(second, app, reference, "approve").status_code == 303
+    assert load_message(reference)[0].status == "approved"

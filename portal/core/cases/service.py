@@ -37,6 +37,8 @@ class Rule(StrEnum):
     NOT_HELD = "not_held"
     #: the action was open only for a while after the case reached its status
     WINDOW_PASSED = "window_passed"
+    #: a second person must take this step (four eyes)
+    SECOND_PERSON = "second_person"
     #: the action needs a note
     NOTE_MISSING = "note_missing"
     #: another officer holds the case
@@ -167,6 +169,10 @@ def _check_move(case: Case, move: Transition | None, by: Actor, *, own_form: boo
                             status=workflow_for(case.kind).status(case.status).title), Rule.WRONG_STATUS)
     if party is None or not move.allows(party) or (move.own_form and not own_form):
         raise CaseRefused(_("You cannot take this action on this case."), Rule.NOT_ALLOWED)
+    if move.not_by_whoever_took and policy.took_last(by, case, move.not_by_whoever_took):
+        earlier = workflow_for(case.kind).transition_named(move.not_by_whoever_took)
+        raise CaseRefused(_("Someone else must do this: you did “%(step)s” yourself.",
+                            step=earlier.title if earlier else move.not_by_whoever_took), Rule.SECOND_PERSON)
     if not policy.can_take(by, move, case):
         raise CaseRefused(_("Claim this case before you act on it."), Rule.NOT_HELD)
     return move

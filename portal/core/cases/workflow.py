@@ -48,6 +48,8 @@ class Transition:
     window_days: int | None = None
     #: the move completes the service the citizen asked for: they are invited to say how it went
     invites_survey: bool = False
+    #: four eyes: whoever took the latest move of this action (e.g. "draft") may not take this one
+    not_by_whoever_took: str | None = None
 
     def allows(self, party) -> bool:
         if party in (APPLICANT, SYSTEM):
@@ -90,6 +92,10 @@ class Workflow:
             if t.action == action and status in t.sources:
                 return t
         return None
+
+    def transition_named(self, action: str) -> Transition | None:
+        """The first move of that name, whatever it starts from (for its title)."""
+        return next((t for t in self.transitions if t.action == action), None)
 
     def available(self, status: str) -> list[Transition]:
         return [t for t in self.transitions if status in t.sources]
