@@ -7,9 +7,10 @@ from wtforms import SelectChoice
 from portal.core import policy
 from portal.core.audit import recent_views
 from portal.core.cases.actions import apply_action_form
-from portal.core.cases.forms import CaseActionForm, CaseVersionForm
+from portal.core.cases.forms import CaseActionForm, CaseVersionForm, InternalNoteForm
 from portal.core.cases.registry import all_kinds, kind, workflow_for
-from portal.core.cases.service import allowed_actions, case_by_reference, claim, history, release
+from portal.core.cases.service import (
+    INTERNAL_NOTE, add_internal_note, allowed_actions, case_by_reference, claim, history, release)
 from portal.core.forms import choices
 from portal.core.i18n import _, is_chinese
 from portal.core.refusal import Refused
@@ -65,9 +66,12 @@ def _case_or_404(reference: str):
     return case
 
 
-def _render_case(case, form=None, status=200):
+def _render_case(case, form=None, status=200, note_form=None):
+    events = history(case, for_staff=True)
     return render_template(
-        "staff/case.html", case=case, workflow=workflow_for(case.kind), events=history(case, for_staff=True),
+        "staff/case.html", case=case, workflow=workflow_for(case.kind),
+        events=[e for e in events if e.action != INTERNAL_NOTE],
+        notes=[e for e in events if e.action == INTERNAL_NOTE], note_form=note_form or InternalNoteForm(),
         actions=allowed_actions(case, current_user), form=form or CaseActionForm(),
         can_claim=policy.can_claim(current_user, case), can_release=policy.can_release(current_user, case),
         detail=kind(case.kind).load_detail(db.session, case), detail_template=kind(case.kind).detail_template,
@@ -107,6 +111,22 @@ def release_case(reference):
         else:
             flash(_("The case is back in the queue."), "success")
     return redirect(url_for("staff.case_page", reference=case.reference), code=303)
+
+
+@bp.route("/cases/<reference>/notes", methods=["POST"])
+@policy.staff_only()
+def add_note(reference):
+    case = _case_or_404(reference)
+    form = InternalNoteForm()
+    if not form.validate_on_submit():
+        return _render_case(case, note_form=form, status=400)
+    try:
+        add_internal_note(db.session, case, by=current_user, note=form.note.data)
+    except Refused as error:
+        refuse(error, form)
+        return _render_case(case, note_form=form, status=400)
+    flash(_("Note added. Only staff see it."), "success")
+    return redirect(url_for("staff.case_page", reference=case.reference, _anchor="internal-notes"), code=303)
 
 
 @bp.route("/cases/<reference>/act", methods=["POST"])

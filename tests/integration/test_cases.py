@@ -338,3 +338,23 @@ def test_a_case_opened_as_the_first_write_is_gone_when_the_request_is_refused(ap
         session.rollback()
         assert session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
         db.session.remove()
+
+
+def test_staff_keep_internal_notes_the_citizen_never_sees(app, citizen, officer, make_enquiry, outbox, get_page):
+    from tests.fixtures.accounts import signed_in_client
+
+    reference = make_enquiry(citizen)
+    mails_before = len(outbox())
+    staff = signed_in_client(app, officer)
+    empty = staff.post(f"/staff/cases/{reference}/notes", data={"note": "  "})
+    assert empty.status_code == 400 and "Write the note." in empty.get_data(as_text=True)
+    added = staff.post(f"/staff/cases/{reference}/notes", data={"note": "Caller sounded distressed; call back."})
+    assert added.status_code == 303 and added.headers["Location"].endswith("#internal-notes")
+    _, page = get_page(f"/staff/cases/{reference}", client_=staff)
+    notes = " ".join("".join(page.find(".//section").itertext()).split())
+    assert "Caller sounded distressed; call back." in notes
+    person = signed_in_client(app, citizen)
+    assert "distressed" not in person.get(f"/account/cases/{reference}").get_data(as_text=True)
+    assert len(outbox()) == mails_before
+    case, events = load_case(app, reference)
+    assert case.version == 1 and events[-1][0] == "internal_note"

@@ -53,6 +53,7 @@ ROUTES: dict[str, tuple[str, dict]] = {
     "/staff/cases/<reference>": ("staff", {"reference": "passport"}),
     "/staff/cases/<reference>/act": ("staff", {"reference": "passport"}),
     "/staff/cases/<reference>/claim": ("staff", {"reference": "passport"}),
+    "/staff/cases/<reference>/notes": ("staff", {"reference": "passport"}),
     "/staff/cases/<reference>/release": ("staff", {"reference": "passport"}),
     "/staff/passports/<reference>/national-id": ("staff", {"reference": "passport"}),
     "/staff/documents/<reference>/revoke": ("supervisor", {"reference": "documents"}),

@@ -127,6 +127,21 @@ def record_event(session: DbSession, case: Case, action: str, *, by: Actor, note
     return event
 
 
+#: the history action of a note staff keep for each other
+INTERNAL_NOTE = "internal_note"
+
+
+def add_internal_note(session: DbSession, case: Case, *, by: Actor, note: str,
+                      now: datetime | None = None) -> CaseEvent:
+    """A note for staff only, kept in the case's history and never shown to the citizen or mailed."""
+    if not policy.staff_can_see_case(by, case):
+        raise Refused(_("You cannot take this action on this case."))
+    note = (note or "").strip()
+    if not note:
+        raise Refused(_("Write the note."), field="note")
+    return record_event(session, case, INTERNAL_NOTE, by=by, note=note, internal=True, now=now)
+
+
 def entered_status_at(case: Case) -> datetime:
     """When the case reached its current status (claims and releases leave the status as it was)."""
     for event in reversed(case.events):
