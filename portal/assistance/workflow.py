@@ -26,6 +26,6 @@ ASSISTANCE_WORKFLOW = Workflow(
         Transition("assist", ("contacted",), "assisting", _l("Start assisting"), frozenset({Role.STAFF}),
                    notify_applicant=True),
         Transition("close", ("contacted", "assisting"), "closed", _l("Close the case"), frozenset({Role.STAFF}),
-                   note_required=True, notify_applicant=True, invites_survey=True),
+                   note_required=True, notify_applicant=True, invites_survey=True, irreversible=True),
     ),
 )

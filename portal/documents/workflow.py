@@ -45,9 +45,11 @@ DOCUMENT_WORKFLOW = Workflow(
         Transition("authenticate", ("verified",), "authenticated", _l("Authenticate"), frozenset({Role.STAFF})),
         Transition(ISSUE, ("authenticated",), "issued", _l("Issue the stickers"), frozenset({Role.STAFF}),
                    notify_applicant=True, invites_survey=True),
-        Transition("close", ("issued",), "closed", _l("Close: collected or posted"), frozenset({Role.STAFF})),
+        Transition("close", ("issued",), "closed", _l("Close: collected or posted"), frozenset({Role.STAFF}),
+                   irreversible=True),
         Transition("reject", (*_OPEN_FOR_REVIEW, "info_requested", "verified", "authenticated"), "rejected",
-                   _l("Reject"), frozenset({Role.STAFF}), note_required=True, notify_applicant=True),
+                   _l("Reject"), frozenset({Role.STAFF}), note_required=True, notify_applicant=True,
+                   irreversible=True),
     ),
     event_titles={
         REVOKE: _l("Authentication revoked"),

@@ -30,6 +30,6 @@ ENQUIRY_WORKFLOW = Workflow(
         Transition("answer", ("in_progress",), "answered", _l("Send the answer and close"),
                    frozenset({Role.STAFF}), note_required=True, notify_applicant=True, invites_survey=True),
         Transition("withdraw", ("submitted", "in_progress", "awaiting_citizen"), "withdrawn",
-                   _l("Withdraw this enquiry"), frozenset({APPLICANT})),
+                   _l("Withdraw this enquiry"), frozenset({APPLICANT}), irreversible=True),
     ),
 )

@@ -49,7 +49,7 @@ MAILBOX_WORKFLOW = Workflow(
         Transition("answer_back", ("answered",), "assigned", _l("Answer back"),
                    frozenset({APPLICANT}), note_required=True, window_days=ANSWER_BACK_DAYS),
         Transition("close", ("received", "assigned", "answered"), "closed", _l("Close this message"),
-                   frozenset({Role.STAFF})),
+                   frozenset({Role.STAFF}), irreversible=True),
         Transition("expire", ("answered",), "closed", _l("Close after the time to answer back"),
                    frozenset({SYSTEM}), needs_claim=False, invites_survey=True),
     ),

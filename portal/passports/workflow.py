@@ -41,6 +41,6 @@ PASSPORT_WORKFLOW = Workflow(
         Transition("collect", ("ready",), "collected", _l("Record the collection"), frozenset({Role.STAFF}),
                    invites_survey=True),
         Transition("reject", (*_OPEN_FOR_REVIEW, "info_requested", "approved"), "rejected", _l("Reject"),
-                   frozenset({Role.STAFF}), note_required=True, notify_applicant=True),
+                   frozenset({Role.STAFF}), note_required=True, notify_applicant=True, irreversible=True),
     ),
 )

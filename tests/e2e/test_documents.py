@@ -110,7 +110,8 @@ def test_request_issue_check_revoke_check(live_server, browser, make_user, check
     qr = staff.locator("img.sticker-qr")
     expect(qr).to_be_visible()
     assert qr.get_attribute("src").startswith("data:image/svg+xml")
-    assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
+    staff.wait_for_function("() => { const img = document.querySelector('img.sticker-qr');"
+                            " return img && img.complete && img.naturalWidth > 0; }")
     code = staff.locator(".sticker-code").inner_text()
     assert re.fullmatch(r"([0-9A-Z]{4}-){4}[0-9A-Z]", code)
     check_page(staff, "documents-sticker")

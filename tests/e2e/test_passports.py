@@ -79,7 +79,9 @@ def test_apply_with_a_photo_answer_a_question_and_see_ready_for_pickup(live_serv
     page.get_by_role("button", name="Upload photo").click()
     preview = page.locator("figure.passport-photo img")
     expect(preview).to_be_visible()
-    assert preview.evaluate("img => img.complete && img.naturalWidth === 826")
+    # the photo is loaded and is the one uploaded (waited for: a busy machine loads it a moment later)
+    page.wait_for_function("() => { const img = document.querySelector('figure.passport-photo img');"
+                           " return img && img.complete && img.naturalWidth === 826; }")
     check_page(page, "passports-photo-en-320")
     fits(page, 320)
     page.get_by_role("link", name="Use this photo and continue").click()

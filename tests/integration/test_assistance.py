@@ -52,7 +52,7 @@ def test_the_workflow_records_first_contact_then_assisting_then_closed(app, clie
     for action, note in steps:
         case, _ = load_case(app, reference)
         response = staff.post(f"/staff/cases/{reference}/act", data={"action": action, "note": note,
-                                                                    "version": case.version})
+                                                                    "version": case.version, "confirmed": "yes"})
         assert response.status_code == 303, action
         if action == "contact":
             staff.post(f"/staff/cases/{reference}/claim", data={"version": case.version + 1})

@@ -95,10 +95,12 @@ def test_the_whole_journey_from_queue_to_answer(app, make_user, citizen, make_en
             citizen_client = app.test_client()
             sign_in(citizen_client, citizen)
             response = citizen_client.post(f"/account/cases/{reference}",
-                                           data={"action": action, "note": note, "version": case.version})
+                                           data={"action": action, "note": note, "version": case.version,
+                                                 "confirmed": "yes"})
         else:
             response = staff.post(f"/staff/cases/{reference}/act",
-                                  data={"action": action, "note": note or "", "version": case.version})
+                                  data={"action": action, "note": note or "", "version": case.version,
+                                        "confirmed": "yes"})
         assert response.status_code == 303, (action, response.get_data(as_text=True)[-2000:])
     case, events = load_case(app, reference)
     assert case.status == "answered" and case.closed_at is not None
@@ -197,7 +199,7 @@ def test_a_citizen_gets_404_for_another_citizens_case(app, make_user, make_enqui
     client = app.test_client()
     sign_in(client, stranger)
     assert client.get(f"/account/cases/{reference}").status_code == 404
-    response = client.post(f"/account/cases/{reference}", data={"action": "withdraw", "version": 1})
+    response = client.post(f"/account/cases/{reference}", data={"action": "withdraw", "version": 1, "confirmed": "yes"})
     assert response.status_code == 404
     assert load_case(app, reference)[0].status == "submitted"
 
@@ -244,7 +246,7 @@ def test_a_citizen_can_withdraw_but_not_take_staff_actions(app, citizen, make_en
     refused = client.post(f"/account/cases/{reference}", data={"action": "start", "version": 1})
     assert "You cannot take this action on this case." in refused.get_data(as_text=True)
     assert load_case(app, reference)[0].status == "submitted"
-    client.post(f"/account/cases/{reference}", data={"action": "withdraw", "version": 1})
+    client.post(f"/account/cases/{reference}", data={"action": "withdraw", "version": 1, "confirmed": "yes"})
     case, _ = load_case(app, reference)
     assert case.status == "withdrawn" and case.closed_at is not None
 
@@ -358,3 +360,43 @@ def test_staff_keep_internal_notes_the_citizen_never_sees(app, citizen, officer,
     assert len(outbox()) == mails_before
     case, events = load_case(app, reference)
     assert case.version == 1 and events[-1][0] == "internal_note"
+
+
+def test_an_irreversible_step_is_marked_and_confirmed_on_a_page_of_its_own(app, citizen, make_enquiry, get_page):
+    from tests.fixtures.accounts import signed_in_client
+
+    reference = make_enquiry(citizen)
+    person = signed_in_client(app, citizen)
+    case_page = person.get(f"/account/cases/{reference}").get_data(as_text=True)
+    assert 'class="button button-warning">Withdraw this enquiry' in case_page
+    assert "This cannot be undone: you will be asked to confirm." in case_page
+    asked = person.post(f"/account/cases/{reference}", data={"action": "withdraw", "version": 1},
+                        headers={"Referer": f"http://localhost/account/cases/{reference}"})
+    text = " ".join(asked.get_data(as_text=True).split())
+    assert asked.status_code == 200 and "Are you sure? Withdraw this enquiry" in text
+    assert "This cannot be undone." in text and f'href="/account/cases/{reference}"' in text
+    assert 'name="confirmed" value="yes"' in text
+    assert load_case(app, reference)[0].status == "submitted"  # nothing done yet
+    done = person.post(f"/account/cases/{reference}", data={"action": "withdraw", "version": 1, "confirmed": "yes"})
+    assert done.status_code == 303 and load_case(app, reference)[0].status == "withdrawn"
+
+
+def test_a_rejection_keeps_its_note_through_the_confirmation(app, citizen, officer, make_passport_application):
+    from tests.fixtures.accounts import signed_in_client
+
+    reference = make_passport_application(citizen)
+    staff = signed_in_client(app, officer)
+    staff.post(f"/staff/cases/{reference}/claim", data={"version": 1})
+    version = load_case(app, reference)[0].version
+    without_note = staff.post(f"/staff/cases/{reference}/act", data={"action": "reject", "version": version})
+    assert "Enter a note: this action needs one." in without_note.get_data(as_text=True)  # asked before confirming
+    asked = staff.post(f"/staff/cases/{reference}/act", data={"action": "reject", "version": version,
+                                                             "note": "The photo is not of the applicant."})
+    page = asked.get_data(as_text=True)
+    assert "Are you sure? Reject" in page and 'name="note" value="The photo is not of the applicant."' in page
+    done = staff.post(f"/staff/cases/{reference}/act", data={"action": "reject", "version": version,
+                                                            "note": "The photo is not of the applicant.",
+                                                            "confirmed": "yes"})
+    assert done.status_code == 303
+    case, events = load_case(app, reference)
+    assert case.status == "rejected" and events[-1][2] == "The photo is not of the applicant."

@@ -25,7 +25,8 @@ def staff_client(app, user):
 
 def act(app, client, reference, action, note=""):
     case, _ = load_case(app, reference)
-    return client.post(f"/staff/cases/{reference}/act", data={"action": action, "note": note, "version": case.version})
+    return client.post(f"/staff/cases/{reference}/act", data={"action": action, "note": note, "version": case.version,
+                                                                "confirmed": "yes"})
 
 
 def test_the_whole_journey_from_request_to_issued_stickers(app, citizen, officer, make_document_request, outbox,

@@ -62,7 +62,8 @@ def act(client, app, reference, action, note=""):
     from tests.fixtures.cases import load_case
 
     version = load_case(app, reference)[0].version
-    return client.post(f"/staff/cases/{reference}/act", data={"action": action, "note": note, "version": version})
+    return client.post(f"/staff/cases/{reference}/act", data={"action": action, "note": note, "version": version,
+                                                                "confirmed": "yes"})
 
 
 def version(app, reference):

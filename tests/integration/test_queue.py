@@ -103,7 +103,7 @@ def test_nothing_is_queued_for_staff_once_closed(app, citizen, officer, make_enq
     reference = make_enquiry(citizen)
     citizen_client = app.test_client()
     sign_in(citizen_client, citizen)
-    citizen_client.post(f"/account/cases/{reference}", data={"action": "withdraw", "version": 1})
+    citizen_client.post(f"/account/cases/{reference}", data={"action": "withdraw", "version": 1, "confirmed": "yes"})
     client = app.test_client()
     sign_in(client, officer)
     assert reference not in client.get("/staff/queue").get_data(as_text=True)

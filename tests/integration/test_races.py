@@ -64,7 +64,7 @@ def test_a_citizens_action_racing_an_officers_saves_one_and_tells_the_other(
         lambda: staff.post(f"/staff/cases/{reference}/act", data={"action": "answer", "version": version,
                                                                     "note": "You can renew at our office."},
                            headers={"Referer": f"http://localhost/staff/cases/{reference}"}),
-        lambda: person.post(f"/account/cases/{reference}", data={"action": "withdraw", "version": version},
+        lambda: person.post(f"/account/cases/{reference}", data={"action": "withdraw", "version": version, "confirmed": "yes"},
                             headers={"Referer": f"http://localhost/account/cases/{reference}"}))
     assert [a.status_code for a in answers] == [303, 303]
     case, events = load_case(app, reference)

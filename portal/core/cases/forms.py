@@ -12,6 +12,8 @@ MAX_NOTE = 3000
 class CaseActionForm(BaseForm):
     action = HiddenField(validators=[DataRequired()])
     version = IntegerField(validators=[DataRequired()])
+    #: "yes" once the person has confirmed an irreversible move on its own page
+    confirmed = HiddenField()
     note = TextAreaField(_l("Note"), filters=[strip_text], validators=[
         Length(max=MAX_NOTE, message=_l("The note must be 3,000 characters or fewer."))])
 

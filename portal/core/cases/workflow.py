@@ -50,6 +50,8 @@ class Transition:
     invites_survey: bool = False
     #: four eyes: whoever took the latest move of this action (e.g. "draft") may not take this one
     not_by_whoever_took: str | None = None
+    #: cannot be undone (reject, close, withdraw): marked as such, and confirmed on a page of its own
+    irreversible: bool = False
 
     def allows(self, party) -> bool:
         if party in (APPLICANT, SYSTEM):

@@ -26,7 +26,8 @@ def signed_in(app, user):
 
 def act(app, client, reference, action, note=""):
     case, _ = load_case(app, reference)
-    return client.post(f"/staff/cases/{reference}/act", data={"action": action, "note": note, "version": case.version})
+    return client.post(f"/staff/cases/{reference}/act", data={"action": action, "note": note, "version": case.version,
+                                                                "confirmed": "yes"})
 
 
 def claim(app, client, reference):
