@@ -72,7 +72,18 @@ def _draft(token: str):
 
 def _progress(draft, step: str) -> dict:
     steps = drafts.steps_for(draft.application_type)
-    return {"steps": steps, "number": steps.index(step) + 1 if step in steps else None, "total": len(steps)}
+    return {"steps": steps, "number": steps.index(step) + 1 if step in steps else None, "total": len(steps),
+            "back_url": _back_url(draft, step)}
+
+
+def _back_url(draft, step: str) -> str:
+    """The step before (the answers, when changing one from there; the start, from the first)."""
+    steps = drafts.steps_for(draft.application_type)
+    if request.args.get("change"):
+        return url_for("passports.check", token=draft.token)
+    if step not in steps or steps.index(step) == 0:
+        return url_for("passports.info")
+    return url_for("passports.step", token=draft.token, step=steps[steps.index(step) - 1])
 
 
 def _next_url(draft, step: str) -> str:
@@ -161,7 +172,9 @@ def check(token):
             return redirect(url_for("accounts.case_detail", reference=case.reference, sent=1 if created else None),
                             code=303)
     fee = rules.fee_for(draft.application_type, draft.birth_date)
+    steps = drafts.steps_for(draft.application_type)
     return render_template("passports/check.html", draft=draft, form=form, fee=fee,
+                           back_url=url_for("passports.step", token=draft.token, step=steps[-1]),
                            missing=drafts.missing_answers(draft),
                            pickup=drafts.pickup_name(draft, is_chinese()),
                            steps=drafts.steps_for(draft.application_type)), 400 if form.errors else 200

@@ -2,7 +2,7 @@
 your answers, submission once, the daily cap, and who may see what."""
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
@@ -372,3 +372,24 @@ def test_field_messages_are_in_chinese_for_a_chinese_reader(app, client, make_us
     assert "請輸入身高（公分）。" in text and "出生日期必須是過去的日期。" in text
     response = upload(client, token, photo_bytes(size=(600, 600)))
     assert "照片須為寬35、高45的直式比例" in response.get_data(as_text=True)
+
+
+def test_every_step_has_a_back_link_to_the_step_before(app, citizen, make_passport_draft, get_page):
+    import re
+
+    from tests.fixtures.accounts import signed_in_client
+
+    token = make_passport_draft(citizen, "minor", birth_date=date(2015, 3, 1))
+    client = signed_in_client(app, citizen)
+    steps = ["type", "identity", "contact", "guardian", "pickup", "photo"]
+
+    def back_of(path):
+        html = client.get(path).get_data(as_text=True)
+        return re.search(r'<a class="back-link" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+
+    base = f"/passports/applications/{token}"
+    assert back_of(f"{base}/type") == "/passports"
+    for before, step in zip(steps, steps[1:]):
+        assert back_of(f"{base}/{step}") == f"{base}/{before}", step
+    assert back_of(f"{base}/check") == f"{base}/photo"
+    assert back_of(f"{base}/contact?change=1") == f"{base}/check"
