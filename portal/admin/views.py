@@ -9,13 +9,12 @@ from portal.accounts import service
 from portal.accounts.forms import StaffAccountForm
 from portal.accounts.models import User
 from portal.core import policy
-from portal.core.forms import choices
 from portal.core.i18n import _, is_chinese
 from portal.core.refusal import Refused
 from portal.core.roles import STAFF_ROLES, Role
 from portal.core.web import refuse
 from portal.extensions import db
-from portal.missions.service import list_missions
+from portal.missions.service import mission_choices
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -33,8 +32,8 @@ def users():
 def new_user():
     form = StaffAccountForm()
     chinese = is_chinese()
-    form.mission_id.choices = choices([("", _("Headquarters (no mission)"))] + [
-        (m.id, m.name(chinese)) for m in list_missions(db.session)])
+    form.mission_id.choices = mission_choices(db.session, chinese=chinese, overseas_only=False,
+                                              blank=_("Headquarters (no mission)"))
     if form.validate_on_submit():
         try:
             user = service.create_staff(db.session, name=form.name.data, email=form.email.data,

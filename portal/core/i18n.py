@@ -4,6 +4,7 @@ Chinese dates use the ROC (Minguo) calendar, which Babel does not provide:
 ROC year = Gregorian year - 1911, and years before 1912 are 民國前N年.
 """
 
+import unicodedata
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,7 @@ _l = lazy_gettext
 
 __all__ = ["_", "_l", "ngettext", "pgettext", "lazy_pgettext", "force_locale", "get_locale",
            "roc_date", "format_day", "format_month", "format_moment", "day_attribute", "moment_attribute",
-           "select_locale", "is_chinese", "html_lang", "text_lang"]
+           "select_locale", "is_chinese", "html_lang", "text_lang", "collation_key"]
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 
@@ -31,6 +32,14 @@ def roc_date(day: date) -> str:
 
 def is_chinese() -> bool:
     return str(get_locale() or "").startswith("zh")
+
+
+def collation_key(text: str) -> tuple[str, str]:
+    """How names are ordered for people: letters without regard to case or accents (Åland with the
+    As), and Chinese characters in the dictionaries' radical and stroke order, which is the order of
+    Unicode's CJK block. A stable sort, so equal keys keep the order they came in."""
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return plain.casefold(), text
 
 
 def _local(moment: datetime | date) -> datetime | date:

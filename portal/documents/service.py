@@ -34,7 +34,7 @@ from portal.documents.models import (
 )
 from portal.documents.workflow import ADD_FILES, DOCUMENT, DOCUMENT_WORKFLOW, EXPRESS_WORKING_DAYS, ISSUE, REVOKE
 from portal.missions.models import Mission
-from portal.missions.service import country_by_code
+from portal.missions.service import HEADQUARTERS_CODE, country_by_code
 
 MAX_DOCUMENTS = 10
 MAX_COPIES = 10
@@ -100,9 +100,14 @@ def check_scans(file_storages) -> list:
     return checked
 
 
+#: documents issued there are verified by the Straits Exchange Foundation in Taiwan, not by a mission
+MAINLAND_CHINA = "CN"
+
+
 def _check_choices(session, data: dict) -> None:
     mission_id = str(data["mission_id"] or "")
-    if not is_digits(mission_id) or session.get(Mission, int(mission_id)) is None:
+    mission = session.get(Mission, int(mission_id)) if is_digits(mission_id) else None
+    if mission is None or mission.code == HEADQUARTERS_CODE:  # authentication is done at a mission abroad
         raise Refused(_("Choose the mission from the list."), field="mission_id")
     if data["delivery"] not in {d.value for d in Delivery}:
         raise Refused(_("Choose how you want the documents back."), field="delivery")
@@ -115,6 +120,10 @@ def _check_choices(session, data: dict) -> None:
             raise Refused(_("Choose the type of each document from the list."))
         if country_by_code(session, document["issuing_country_code"]) is None:
             raise Refused(_("Choose the country where each document was issued from the list."))
+        if document["issuing_country_code"] == MAINLAND_CHINA:
+            raise Refused(_("Documents issued in mainland China are not authenticated by an overseas mission: "
+                            "have them notarised there, then verified in Taiwan by the Straits Exchange "
+                            "Foundation (海峽交流基金會)."))
         if document["language"] not in LANGUAGES:
             raise Refused(_("Choose the language of each document from the list."))
 

@@ -35,7 +35,7 @@ from portal.documents.forms import DocumentRequestForm, RevokeForm, ScansForm, V
 from portal.documents.models import CheckResult, DocumentType
 from portal.documents.workflow import DOCUMENT, DOCUMENT_WORKFLOW, EXPRESS_WORKING_DAYS
 from portal.extensions import db, limiter
-from portal.missions.service import list_countries, list_missions
+from portal.missions.service import list_countries, mission_choices
 
 bp = Blueprint("documents", __name__)
 
@@ -67,8 +67,7 @@ def _prepare(form: DocumentRequestForm) -> None:
     for entry in form.documents:
         entry.form.issuing_country_code.choices = countries
         entry.form.language.choices = languages
-    form.mission_id.choices = choices([("", _("Choose a mission"))] + [
-        (str(m.id), m.name(chinese)) for m in list_missions(db.session)])
+    form.mission_id.choices = mission_choices(db.session, chinese=chinese, blank=_("Choose a mission"))
     form.express.description = ngettext(
         "Ready %(num)d working day after we receive the originals, for %(fee)s more per copy.",
         "Ready %(num)d working days after we receive the originals, for %(fee)s more per copy.",

@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.feedback import hotline, service
 from portal.feedback.forms import CallFilterForm, CallForm, category_choices
 from portal.feedback.models import Outcome
-from portal.missions.service import list_missions
+from portal.missions.service import mission_choices
 
 bp = Blueprint("hotline", __name__, url_prefix="/staff/hotline")
 
@@ -32,8 +32,7 @@ def _filter_form() -> tuple[CallFilterForm, hotline.CallFilter]:
     form.category.choices = category_choices(_("All categories"))
     form.outcome.choices = choices([("", _("All outcomes"))] + [(o.value, o.title) for o in Outcome])
     chinese = is_chinese()
-    form.mission_id.choices = choices([("", _("All missions"))] + [
-        (str(m.id), m.name(chinese)) for m in list_missions(db.session)])
+    form.mission_id.choices = mission_choices(db.session, chinese=chinese, overseas_only=False, blank=_("All missions"))
     if not chosen:
         return form, defaults
     form.validate()

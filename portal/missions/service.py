@@ -2,20 +2,36 @@
 
 import sqlalchemy as sa
 from babel import Locale
+from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
 
+from portal.core.i18n import collation_key
 from portal.missions.demo_missions import DEMO_MISSIONS
 from portal.missions.models import Country, Mission, mission_countries
 
 # CLDR territory codes that are groupings or placeholders, not places.
 NOT_PLACES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
 
+#: the ministry's own names where they differ from the locale data (CLDR's 中國香港特別行政區,
+#: 中國澳門特別行政區 and 中國; "Hong Kong SAR China", "Macao SAR China" and "China"); reviewed, both languages
+MINISTRY_NAMES = {
+    "HK": ("香港", "Hong Kong"),
+    "MO": ("澳門", "Macao"),
+    "CN": ("中國大陸", "Mainland China"),
+}
+
 
 def cldr_countries() -> list[dict]:
-    """Every country and territory CLDR names, in Traditional Chinese (Taiwan) and English."""
+    """Every country and territory CLDR names, in Traditional Chinese (Taiwan) and English, with the
+    ministry's own names where they differ."""
     chinese, english = Locale.parse("zh_Hant_TW").territories, Locale.parse("en").territories
-    return [{"code": code, "name_zh": chinese.get(code, name), "name_en": name}
+    rows = [{"code": code, "name_zh": chinese.get(code, name), "name_en": name}
             for code, name in sorted(english.items())
             if len(code) == 2 and code.isalpha() and code not in NOT_PLACES]
+    for row in rows:
+        if row["code"] in MINISTRY_NAMES:
+            row["name_zh"], row["name_en"] = MINISTRY_NAMES[row["code"]]
+    return rows
 
 
 def load_countries(session) -> int:
@@ -60,12 +76,27 @@ def mission_by_code(session, code: str | None) -> Mission | None:
 
 
 def list_countries(session, *, chinese: bool) -> list[Country]:
-    order = Country.name_zh if chinese else Country.name_en
-    return list(session.scalars(sa.select(Country).where(Country.code != "TW").order_by(order)))
+    """Every country but Taiwan, in the reader's order of their names."""
+    countries = session.scalars(sa.select(Country).where(Country.code != "TW")).all()
+    return sorted(countries, key=lambda country: collation_key(country.name(chinese)))
 
 
 def list_missions(session) -> list[Mission]:
     return list(session.scalars(sa.select(Mission).order_by(Mission.code)))
+
+
+def mission_choices(session, *, chinese: bool, overseas_only: bool = True, blank: str | None = None,
+                    value=lambda mission: str(mission.id)) -> list[SelectChoice]:
+    """Missions for a select, in the reader's language and order, grouped by the country they are in
+    (an <optgroup> each). Headquarters is offered only where it is meant (overseas_only=False): first,
+    on its own. `value` makes each option's value (the id by default)."""
+    missions = session.scalars(sa.select(Mission).options(selectinload(Mission.country))).all()
+    head = [m for m in missions if m.code == HEADQUARTERS_CODE and not overseas_only]
+    abroad = sorted((m for m in missions if m.code != HEADQUARTERS_CODE),
+                    key=lambda m: (collation_key(m.country.name(chinese)), collation_key(m.name(chinese))))
+    return ([SelectChoice("", blank)] if blank is not None else []) \
+        + [SelectChoice(value(m), m.name(chinese)) for m in head] \
+        + [SelectChoice(value(m), m.name(chinese), optgroup=m.country.name(chinese)) for m in abroad]
 
 
 def covering_mission(session, country_code: str) -> Mission | None:

@@ -5,18 +5,18 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from portal.core import policy
 from portal.core.audit import record_view
 from portal.core.cases.service import case_by_reference
-from portal.core.forms import choices
 from portal.core.i18n import _, is_chinese
 from portal.core.refusal import Refused
 from portal.core.uploads import serve
 from portal.core.web import private_response, public_cacheable, refuse
 from portal.core.workdays import taipei_today
 from portal.extensions import db
-from portal.missions.service import list_missions
+from portal.missions.service import mission_choices
 from portal.passports import drafts, national_id, photos, rules, service
 from portal.passports.forms import STEP_FORMS, DeclarationForm, EligibilityForm, PhotoForm
 from portal.passports.models import ApplicationType
@@ -95,10 +95,11 @@ def _next_url(draft, step: str) -> str:
 
 def _pickup_choices():
     chinese = is_chinese()
-    offices = [(f"office:{code}", names[0] if chinese else names[1])
+    in_taiwan = _("In Taiwan")
+    offices = [SelectChoice(f"office:{code}", names[0] if chinese else names[1], optgroup=in_taiwan)
                for code, names in drafts.DOMESTIC_OFFICES.items()]
-    missions = [(f"mission:{m.code}", m.name(chinese)) for m in list_missions(db.session) if m.country_code != "TW"]
-    return choices([("", _("Choose a place"))] + offices + sorted(missions, key=lambda pair: pair[1]))
+    return [SelectChoice("", _("Choose a place")), *offices,
+            *mission_choices(db.session, chinese=chinese, value=lambda m: f"mission:{m.code}")]
 
 
 def _step_form(draft, step: str):

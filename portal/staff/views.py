@@ -18,7 +18,7 @@ from portal.core.roles import Role
 from portal.core.text import is_digits
 from portal.core.web import refuse
 from portal.extensions import db
-from portal.missions.service import list_missions
+from portal.missions.service import mission_choices
 from portal.staff import queries
 from portal.staff.forms import QueueFilterForm
 
@@ -34,8 +34,7 @@ def _filter_form() -> QueueFilterForm:
         SelectChoice(f"{k.workflow.kind}:{status.name}", status.staff_title, optgroup=k.workflow.title)
         for k in kinds for status in k.workflow.statuses if not status.is_closed and not status.hidden_from_queue]
     chinese = is_chinese()
-    form.mission_id.choices = choices([("", _("All missions"))] + [
-        (str(m.id), m.name(chinese)) for m in list_missions(db.session)])
+    form.mission_id.choices = mission_choices(db.session, chinese=chinese, overseas_only=False, blank=_("All missions"))
     return form
 
 

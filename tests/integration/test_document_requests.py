@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from tests.fixtures.accounts import sign_in
+from portal.core.i18n import collation_key
+from tests.fixtures.accounts import mission_id, sign_in
 from tests.fixtures.documents import document_fields, png_bytes, post_multipart, request_fields, with_scans
 from tests.fixtures.files import pdf_bytes
 from tests.fixtures.pages import text_of
@@ -132,9 +133,14 @@ def test_choices_that_are_not_on_the_lists_are_refused_and_nothing_is_saved(app,
     from portal.core.cases.models import Case
 
     sign_in(client, citizen)
+    with app.app_context():
+        headquarters_id = mission_id("hq")
     for changes, message in [({"mission_id": "99999"}, "Choose the mission from the list."),
                              ({"documents-0-issuing_country_code": "XX"}, "Choose the country where each document"),
-                             ({"documents-0-document_type": "bribe"}, "Choose the type of each document")]:
+                             ({"documents-0-document_type": "bribe"}, "Choose the type of each document"),
+                             ({"mission_id": str(headquarters_id)}, "Choose the mission from the list."),
+                             ({"documents-0-issuing_country_code": "CN"},
+                              "Documents issued in mainland China are not authenticated by an overseas mission")]:
         response = send(client, {**request_fields(app), **changes})
         assert response.status_code == 400 and message in response.get_data(as_text=True)
     assert count(app, Case) == 0 and outbox() == []
@@ -257,3 +263,19 @@ def test_the_request_pages_are_translated(app, client, citizen):
     assert "申請文件證明" in form and "日文" in form
     page = client.post("/documents/apply", data=request_fields(app, express="y")).get_data(as_text=True)
     assert "新臺幣1,200元" in page and "民國113年3月25日" in page
+
+
+def test_the_missions_offered_are_grouped_by_country_in_the_readers_order_without_headquarters(
+        app, make_user, headquarters, get_page):
+    from tests.fixtures.accounts import signed_in_client
+
+    for locale, japan in (("en", "Japan"), ("zh_Hant_TW", "日本")):
+        reader = signed_in_client(app, make_user("citizen", locale=locale))
+        _, page = get_page("/documents/apply", client_=reader)
+        select = page.find(".//select[@name='mission_id']")
+        groups = [group.get("label") for group in select.iter("optgroup")]
+        assert groups == sorted(groups, key=collation_key) and japan in groups
+        offered = [option.text for option in select.iter("option")]
+        assert not any("Headquarters" in (text or "") or "外交部" in (text or "") for text in offered)
+        in_japan = [option.text for option in select.find(f".//optgroup[@label='{japan}']").iter("option")]
+        assert in_japan == sorted(in_japan, key=collation_key) and len(in_japan) >= 2
