@@ -11,7 +11,7 @@ from portal.advisories.public_cache import public_response
 from portal.advisories.regions import ALTERNATIVE_NAMES, COUNTRY_REGION, REGION_CHOICES
 from portal.core import policy
 from portal.core.forms import choices
-from portal.core.i18n import _, get_locale, is_chinese
+from portal.core.i18n import _, collation_key, get_locale, is_chinese
 from portal.core.refusal import Refused
 from portal.core.web import refuse
 from portal.extensions import csrf, db, limiter
@@ -61,8 +61,15 @@ def index():
             if query and not _matches(country, query):
                 continue
             rows.append((country, edition))
-        rows.sort(key=lambda row: (-row[1].highest_level.number, row[0].name(chinese)))
+        rows.sort(key=lambda row: (-row[1].highest_level.number, collation_key(row[0].name(chinese))))
+        # One section per world region, with jump links to each: 250 countries on one page stay findable.
+        sections = [(key, title, [row for row in rows if COUNTRY_REGION.get(row[0].code) == key])
+                    for key, title in REGION_CHOICES]
+        elsewhere = [row for row in rows if row[0].code not in COUNTRY_REGION]
+        if elsewhere:
+            sections.append(("elsewhere", _("Elsewhere"), elsewhere))
         return render_template("advisories/index.html", rows=rows, levels=LEVEL_ORDER,
+                               sections=[section for section in sections if section[2]],
                                region_choices=REGION_CHOICES, indicators=list(Indicator), chosen=request.args,
                                query=query, banner=queries.active_banner(db.session))
 

@@ -32,7 +32,8 @@ def codes_on(html: str) -> list[str]:
 
 def test_the_list_shows_every_country_with_level_update_and_indicators(client, world):
     html = client.get("/advisories").get_data(as_text=True)
-    assert codes_on(html)[:1] == ["SY"]  # highest level first
+    asia = html[html.index('id="region-asia_pacific"'):html.index('id="region-middle_east"')]
+    assert codes_on(asia) == ["TH", "JP", "KR"]  # in each region, the highest level first, then by name
     assert {"JP", "TH", "SY", "KR"} <= set(codes_on(html))
     assert "Southern provinces (Orange)" in html and "Extradition or mutual legal assistance treaty" in html
 
@@ -217,3 +218,20 @@ def test_text_in_the_other_language_is_marked_with_its_own(client, get_page):
     _, page = get_page("/passports", headers={"Accept-Language": "en"})
     marked = [span for span in page.iter("span") if span.text == "法定代理人同意書"]
     assert marked and all(span.get("lang") == "zh-Hant-TW" for span in marked)
+
+
+def test_the_index_is_divided_by_region_with_jump_links_that_keep_the_filters(app, client, publish_advice, get_page):
+    for code in ("JP", "TH", "FR", "US"):
+        publish_advice(code, "yellow" if code == "TH" else "grey")
+    response, page = get_page("/advisories?level=grey")
+    jump = page.find(".//nav[@class='jump-links']")
+    links = [(a.get("href"), "".join(a.itertext())) for a in jump.iter("a")]
+    assert links == [("#region-asia_pacific", "Asia and the Pacific (1)"), ("#region-europe", "Europe (1)"),
+                     ("#region-americas", "The Americas (1)")]
+    for href, _ in links:
+        section = page.find(f".//section[@aria-labelledby='{href[1:]}']")
+        assert section is not None and section.find(".//h3") is not None
+    asia = page.find(".//section[@aria-labelledby='region-asia_pacific']")
+    assert [a.text for a in asia.iter("a") if a.get("href", "").startswith("/advisories/")] == ["Japan"]
+    html = response.get_data(as_text=True)
+    assert 'value="grey" selected' in html  # a jump is a fragment: the filters stay as they are
