@@ -95,7 +95,7 @@ def load_demo_advisories(session, *, editor=None, publisher=None) -> int:
         session.flush()
         session.add(AdvisoryAction(country_code=country.code, edition_id=edition.id, at=published,
                                    actor_id=publisher.id if publisher else None, action="published",
-                                   comment="Demo data"))
+                                   comment="示範資料 · Demo data"))
         added += 1
     session.flush()
     return added

@@ -53,4 +53,5 @@ MAILBOX_WORKFLOW = Workflow(
         Transition("expire", ("answered",), "closed", _l("Close after the time to answer back"),
                    frozenset({SYSTEM}), needs_claim=False, invites_survey=True),
     ),
+    notes_shown_apart=frozenset({"send_reply"}),
 )

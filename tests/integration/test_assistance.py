@@ -129,3 +129,15 @@ def test_a_follow_link_opens_only_its_own_request(app, client, outbox):
         mailbox_kind = links.follow_token("mailbox", other, "lin@example.tw")
     assert client.get(f"/assistance/track/{wrong_address}").status_code == 404
     assert client.get(f"/assistance/track/{mailbox_kind}").status_code == 404
+
+
+def test_the_confirmation_gives_the_emergency_number_once_as_a_link(app, client):
+    location = request_help(client).headers["Location"]
+    html = client.get(location).get_data(as_text=True)
+    from portal.extensions import db
+    from portal.missions.service import covering_mission
+
+    with app.app_context():
+        phone = covering_mission(db.session, "JP").emergency_phone
+    assert html.count(phone) == 1
+    assert f'call <a class="phone" href="tel:{phone.replace("-", "")}">{phone}</a> now.' in html

@@ -68,3 +68,17 @@ def test_emails_are_written_in_the_recipients_language(client, outbox):
     message = outbox("ming@example.tw")[-1]
     assert message.subject == "確認您的電子郵件地址"
     assert "王小明" in message.body
+
+
+def test_chinese_mail_about_any_case_calls_it_a_case_not_an_application(app):
+    """A letter to the mailbox or a question is not an “application” (申請): the generic words say 案件."""
+    from types import SimpleNamespace
+
+    from portal.core.outbox import render_email
+    from portal.enquiries.workflow import ENQUIRY_WORKFLOW
+
+    case = SimpleNamespace(reference="ENQ-7K2Q-MX4D-J", kind="enquiry", status="answered")
+    with app.test_request_context("/"):
+        subject, body = render_email("case_updated", locale="zh_Hant_TW", case=case, workflow=ENQUIRY_WORKFLOW,
+                                     note=None)
+    assert "申請" not in subject + body and "您的案件 ENQ-7K2Q-MX4D-J" in subject

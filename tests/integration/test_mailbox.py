@@ -721,3 +721,12 @@ def test_whoever_drafted_a_reply_cannot_approve_it_another_supervisor_can(app, m
     assert 'value="approve"' in second.get(f"/staff/cases/{reference}").get_data(as_text=True)
     assert act(second, app, reference, "approve").status_code == 303
     assert load_message(reference)[0].status == "approved"
+
+
+def test_the_writer_sees_the_reply_once_with_the_history_pointing_to_it(app, make_message, hq_officer, supervisor,
+                                                                       tracking_path):
+    reply = "We are sorry; the counter now opens an hour earlier."
+    reference = answered_message(app, make_message, staff_client(app, hq_officer), staff_client(app, supervisor),
+                                 reply=reply)
+    page = app.test_client().get(tracking_path(reference)).get_data(as_text=True)
+    assert page.count(reply) == 1 and 'href="#reply">The reply is shown above.' in page

@@ -76,6 +76,9 @@ class Workflow:
     sla_setting: str | None = None
     #: titles of the kind's own history events that are not moves (action → lazy string)
     event_titles: dict = field(default_factory=dict, compare=False)
+    #: moves whose latest note the kind's page shows on its own (the mailbox's reply): the history
+    #: points to it instead of printing it a second time
+    notes_shown_apart: frozenset = frozenset()
     _by_name: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
