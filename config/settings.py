@@ -96,6 +96,8 @@ class BaseConfig:
     PASSPORT_DAILY_CAP = 500
     #: a passport application never sent is erased, with its photo, this many days after its last change
     PASSPORT_DRAFT_RETENTION_DAYS = 90
+    #: how long a passport that is ready waits at the counter for its holder (said in the "ready" mail)
+    PASSPORT_COLLECTION_DAYS = 90
     #: accounts, alert subscriptions and trip registrations never confirmed are erased after this many days
     UNCONFIRMED_RETENTION_DAYS = 7
     # Mobile consular service days: bookings close this many hours before a session starts; a place

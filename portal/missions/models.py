@@ -1,5 +1,7 @@
 """Countries and missions."""
 
+from urllib.parse import urlencode
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -32,6 +34,15 @@ class Country(Base):
         return f"<Country {self.code}>"
 
 
+#: the usual counter hours, until a mission sets its own
+DEFAULT_HOURS_ZH = "週一至週五 9:00–12:00、13:30–16:30（當地時間；當地假日休息）"
+DEFAULT_HOURS_EN = "Monday to Friday, 9:00–12:00 and 13:30–16:30 local time (closed on local public holidays)"
+
+
+def map_link(address: str) -> str:
+    return "https://www.openstreetmap.org/search?" + urlencode({"query": address})
+
+
 class Mission(Base):
     """An overseas mission (embassy or representative office) with the countries it covers."""
 
@@ -48,6 +59,11 @@ class Mission(Base):
     phone: Mapped[str] = mapped_column(sa.String(40))
     emergency_phone: Mapped[str] = mapped_column(sa.String(40))
     timezone: Mapped[str] = mapped_column(sa.String(60))
+    #: when the counter is open, in the mission's local time, as people read it
+    opening_hours_zh: Mapped[str] = mapped_column(sa.String(200), default=DEFAULT_HOURS_ZH,
+                                                  server_default=DEFAULT_HOURS_ZH)
+    opening_hours_en: Mapped[str] = mapped_column(sa.String(200), default=DEFAULT_HOURS_EN,
+                                                  server_default=DEFAULT_HOURS_EN)
 
     country: Mapped[Country] = relationship(foreign_keys=[country_code])
     countries: Mapped[list[Country]] = relationship(secondary=mission_countries, back_populates="missions",
@@ -58,6 +74,14 @@ class Mission(Base):
 
     def city(self, chinese: bool) -> str:
         return self.city_zh if chinese else self.city_en
+
+    def opening_hours(self, chinese: bool) -> str:
+        return self.opening_hours_zh if chinese else self.opening_hours_en
+
+    @property
+    def map_url(self) -> str:
+        """A map of the address (OpenStreetMap's search: no key, no tracking)."""
+        return map_link(self.address)
 
     def __repr__(self) -> str:
         return f"<Mission {self.code}>"

@@ -1,5 +1,7 @@
 """Countries, missions and which mission covers where."""
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from babel import Locale
 from sqlalchemy.orm import selectinload
@@ -19,6 +21,20 @@ MINISTRY_NAMES = {
     "MO": ("澳門", "Macao"),
     "CN": ("中國大陸", "Mainland China"),
 }
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where someone goes to collect what was made for them, as they need to be told it."""
+
+    name: str
+    address: str
+    hours: str
+    map_url: str
+
+
+def place_of(mission: Mission, chinese: bool) -> Place:
+    return Place(mission.name(chinese), mission.address, mission.opening_hours(chinese), mission.map_url)
 
 
 def cldr_countries() -> list[dict]:

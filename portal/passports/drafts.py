@@ -11,18 +11,27 @@ from portal.core.db import utcnow
 from portal.core.i18n import _
 from portal.core.refusal import Refused
 from portal.core.workdays import taipei_today
-from portal.missions.models import Mission
+from portal.missions.models import Mission, map_link
+from portal.missions.service import Place, place_of
 from portal.passports.models import ApplicationType, DraftState, PassportApplication, Sex
 from portal.passports.rules import ADULT_AGE, age_on
 
 #: domestic offices of the Bureau of Consular Affairs where a passport can be collected
+#: the ministry's passport counters in Taiwan: names and addresses in both languages
 DOMESTIC_OFFICES = {
-    "taipei": ("外交部領事事務局（臺北）", "Bureau of Consular Affairs, Taipei"),
-    "central": ("外交部中部辦事處（臺中）", "Central Taiwan Office, Taichung"),
-    "southwestern": ("外交部雲嘉南辦事處（嘉義）", "Yunlin-Chiayi-Tainan Office, Chiayi"),
-    "southern": ("外交部南部辦事處（高雄）", "Southern Taiwan Office, Kaohsiung"),
-    "eastern": ("外交部東部辦事處（花蓮）", "Eastern Taiwan Office, Hualien"),
+    "taipei": ("外交部領事事務局（臺北）", "Bureau of Consular Affairs, Taipei",
+               "臺北市中正區濟南路一段2之2號3樓", "3F, No. 2-2, Sec. 1, Jinan Rd., Zhongzheng Dist., Taipei City"),
+    "central": ("外交部中部辦事處（臺中）", "Central Taiwan Office, Taichung",
+                "臺中市南屯區黎明路二段503號1樓", "1F, No. 503, Sec. 2, Liming Rd., Nantun Dist., Taichung City"),
+    "southwestern": ("外交部雲嘉南辦事處（嘉義）", "Yunlin-Chiayi-Tainan Office, Chiayi",
+                     "嘉義市東區吳鳳北路184號2樓之1", "2F-1, No. 184, Wufeng N. Rd., East Dist., Chiayi City"),
+    "southern": ("外交部南部辦事處（高雄）", "Southern Taiwan Office, Kaohsiung",
+                 "高雄市前鎮區成功二路6號3樓", "3F, No. 6, Chenggong 2nd Rd., Qianzhen Dist., Kaohsiung City"),
+    "eastern": ("外交部東部辦事處（花蓮）", "Eastern Taiwan Office, Hualien",
+                "花蓮縣花蓮市中山路371號6樓", "6F, No. 371, Zhongshan Rd., Hualien City, Hualien County"),
 }
+OFFICE_HOURS_ZH = "週一至週五 8:30–17:00（國定假日休息）"
+OFFICE_HOURS_EN = "Monday to Friday, 8:30–17:00 (closed on public holidays)"
 
 STEPS = ("type", "identity", "contact", "previous", "guardian", "pickup", "photo")
 
@@ -87,6 +96,16 @@ def pickup_name(draft: PassportApplication, chinese: bool) -> str:
     if draft.pickup_office:
         return DOMESTIC_OFFICES[draft.pickup_office][0 if chinese else 1]
     return draft.pickup_mission.name(chinese) if draft.pickup_mission else ""
+
+
+def pickup_place(draft: PassportApplication, chinese: bool) -> Place | None:
+    """Where the passport is collected: name, address, opening hours and a map."""
+    if draft.pickup_office:
+        name_zh, name_en, address_zh, address_en = DOMESTIC_OFFICES[draft.pickup_office]
+        address = address_zh if chinese else address_en
+        return Place(name_zh if chinese else name_en, address, OFFICE_HOURS_ZH if chinese else OFFICE_HOURS_EN,
+                     map_link(address_zh))
+    return place_of(draft.pickup_mission, chinese) if draft.pickup_mission else None
 
 
 def age_matches_type(draft: PassportApplication, birth_date: date, now: datetime | None) -> None:

@@ -2,31 +2,34 @@
 at printing the passport number and the machine-readable zone. Flushes; never commits."""
 
 import secrets
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from portal.core import crypto, policy
 from portal.core.cases.models import Case
-from portal.core.cases.service import open_case
+from portal.core.cases.service import entered_status_at, open_case
 from portal.core.db import utcnow
-from portal.core.i18n import _
+from portal.core.i18n import _, is_chinese
 from portal.core.outbox import queue_email
 from portal.core.refusal import Refused
-from portal.core.workdays import taipei_today
-from portal.missions.service import headquarters
+from portal.core.workdays import TAIPEI, taipei_today
+from portal.missions.service import Place, headquarters
 from portal.passports import mrz
 from portal.passports.drafts import (
     age_matches_type,
     clear_unasked,
     missing_answers,
     pickup_name,
+    pickup_place,
     renewal_name_differs,
 )
-from portal.passports.models import DraftState, PassportApplication
+from portal.passports.models import ApplicationType, DraftState, PassportApplication
 from portal.passports.rules import cap_reopens_at, fee_for
-from portal.passports.workflow import PASSPORT, PASSPORT_WORKFLOW, PRINT
+from portal.passports.workflow import PASSPORT, PASSPORT_WORKFLOW, PRINT, READY
 
 NATIONALITY = "TWN"
 
@@ -110,12 +113,45 @@ def previous_application(session, application: PassportApplication) -> PassportA
 
 
 def after_transition(session, case, event, *, by) -> None:
-    """Hooked into every move of a passport case: printing assigns the number and builds the MRZ."""
+    """Hooked into every move of a passport case: printing assigns the number and builds the MRZ;
+    "ready" tells the applicant where and how to collect the passport."""
     if event.action == PRINT:
         application = detail_for(session, case)
         if application is None:
             raise LookupError(f"passport case {case.reference} has no application")
         assign_passport(session, application, at=event.at)
+    elif event.action == READY and case.applicant is not None and case.applicant.is_active:
+        queue_email(session, to=case.applicant.email, locale=case.applicant.locale, template="passport_ready",
+                    case=case, detail=detail_for(session, case))
+
+
+@dataclass(frozen=True)
+class Collection:
+    """What someone needs to know to collect a passport that is ready."""
+
+    place: Place | None
+    bring: list[str]
+    fee: int | None
+    currency: str | None
+    keep_until: date
+
+
+def collection_for(case: Case, application: PassportApplication) -> Collection | None:
+    """For a passport ready at the counter, in the reader's language: where (address, hours, map), what
+    to bring, the fee paid there, and until when it is kept. None before it is ready."""
+    if case.status != "ready":
+        return None
+    chinese = is_chinese()
+    bring = [_("Your national ID card, or another identity document with your photo.")]
+    if application.application_type is ApplicationType.RENEWAL:
+        bring.append(_("Your current passport: it is cancelled and handed back to you."))
+    if application.application_type is ApplicationType.MINOR:
+        bring.append(_("The consent form (法定代理人同意書) signed by a parent or legal guardian, and their identity "
+                       "document; a child under 14 comes with them."))
+    days = int(current_app.config["PASSPORT_COLLECTION_DAYS"])
+    keep_until = (entered_status_at(case) + timedelta(days=days)).astimezone(TAIPEI).date()
+    return Collection(pickup_place(application, chinese), bring, application.fee, application.fee_currency,
+                      keep_until)
 
 
 def new_passport_number(session) -> str:

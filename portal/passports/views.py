@@ -212,3 +212,4 @@ def passport_age(birth_date: date | None) -> int | None:
 
 bp.add_app_template_global(national_id.masked, "masked_national_id")
 bp.add_app_template_global(drafts.pickup_name, "passport_pickup_name")
+bp.add_app_template_global(service.collection_for, "passport_collection")

@@ -6,6 +6,7 @@ from portal.core.roles import Role
 
 PASSPORT = "passport"
 #: the move that assigns the passport number and builds the machine-readable zone
+READY = "ready"
 PRINT = "print"
 
 _OPEN_FOR_REVIEW = ("submitted", "resubmitted")
@@ -36,8 +37,8 @@ PASSPORT_WORKFLOW = Workflow(
         Transition("approve", _OPEN_FOR_REVIEW, "approved", _l("Approve the application"), frozenset({Role.STAFF}),
                    notify_applicant=True),
         Transition(PRINT, ("approved",), "printed", _l("Record the passport as printed"), frozenset({Role.STAFF})),
-        Transition("ready", ("printed",), "ready", _l("Mark as ready for pickup"), frozenset({Role.STAFF}),
-                   notify_applicant=True),
+        # The kind writes its own "ready" mail: where, when, what to bring, the fee, until when it is kept.
+        Transition(READY, ("printed",), "ready", _l("Mark as ready for pickup"), frozenset({Role.STAFF})),
         Transition("collect", ("ready",), "collected", _l("Record the collection"), frozenset({Role.STAFF}),
                    invites_survey=True),
         Transition("reject", (*_OPEN_FOR_REVIEW, "info_requested", "approved"), "rejected", _l("Reject"),

@@ -68,7 +68,8 @@ def test_the_whole_workflow_from_submission_to_collection(app, citizen, officer,
                                       "collect"]
     updates = [m for m in outbox(citizen.email) if "/surveys/" not in m.body]
     statuses = " ".join(m.body for m in updates)
-    assert "Approved" in statuses and "Ready for pickup" in statuses and len(updates) == 4  # received + 3 updates
+    assert "Approved" in statuses and len(updates) == 4  # received + 3 updates
+    assert updates[-1].subject == f"Your passport is ready to collect: {reference}"
     assert len(survey_mails(outbox, citizen.email)) == 1  # and, once collected, the survey
 
 
@@ -349,3 +350,33 @@ def test_staff_see_the_national_id_masked_and_revealing_it_is_logged_for_supervi
     log = signed_in(app, make_user("supervisor", mission="tokyo")).get("/staff/personal-data-views")
     text = log.get_data(as_text=True)
     assert log.status_code == 200 and reference in text and officer.name in text and NATIONAL_ID not in text
+
+
+def test_ready_to_collect_says_where_when_what_to_bring_the_fee_and_until_when(
+        app, citizen, officer, make_passport_application, outbox, get_page):
+    from datetime import timedelta
+
+    from portal.core.i18n import format_day
+    from portal.core.workdays import TAIPEI
+
+    reference = make_passport_application(citizen, "renewal")
+    staff = signed_in(app, officer)
+    claim(app, staff, reference)
+    for action in ("approve", "print", "ready"):
+        assert act(app, staff, reference, action).status_code == 303
+    ready_at = load_case(app, reference)[0].events[-1].at
+    mail = outbox(citizen.email)[-1]
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        keep_until = format_day((ready_at + timedelta(days=90)).astimezone(TAIPEI).date())
+    assert mail.subject == f"Your passport is ready to collect: {reference}"
+    for expected in ("Taipei Economic and Cultural Representative Office in Japan",
+                     "5-20-2 Shirokanedai, Minato-ku, Tokyo", "Opening hours: Monday to Friday",
+                     "https://www.openstreetmap.org/search?query=5-20-2+Shirokanedai",
+                     "- Your national ID card", "- Your current passport: it is cancelled and handed back to you.",
+                     "Fee: NT$1,", f"We keep it for you until {keep_until}."):
+        assert expected in mail.body, expected
+    _, page = get_page(f"/account/cases/{reference}", client_=signed_in(app, citizen))
+    block = " ".join(part.strip() for part in page.find(".//section[@aria-labelledby='collect-title']").itertext()
+                     if part.strip())
+    assert "5-20-2 Shirokanedai" in block and f"Kept until {keep_until}" in block and "Open the map" in block
+    assert "Your current passport" in block
