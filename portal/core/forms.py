@@ -9,6 +9,7 @@ from babel.numbers import format_decimal
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectChoice, StringField, TextAreaField
+from wtforms.utils import unset_value
 from wtforms.validators import Length, ValidationError
 
 from portal.core.i18n import _, _l
@@ -55,6 +56,53 @@ class IdempotentForm(BaseForm):
 
 def strip_text(value):
     return value.strip() if isinstance(value, str) else value
+
+
+class MemorableDateField(StringField):
+    """A date people know or read off a document (a birthday, a passport's expiry): typed as day, month
+    and year in three boxes (<name>-day, -month, -year), not the browser's date control. Its data is the
+    ISO text the form's validators read, so a form posting <name> whole (the check page carrying the
+    answers on) works too; a date that is not a real one stays as typed, for the validator to refuse.
+    In Chinese a year of up to three digits is an ROC year (79 → 1990)."""
+
+    PARTS = ("day", "month", "year")
+
+    def __init__(self, *args, autocomplete: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.autocomplete = autocomplete  # "bday" gives bday-day, bday-month, bday-year
+        self.parts: tuple[str, str, str] = ("", "", "")
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        super().process(formdata, data, extra_filters)
+        self.parts = _parts_of(self.data)
+        if formdata is not None and self.name not in formdata:
+            typed = tuple(unicodedata.normalize("NFKC", formdata.get(f"{self.name}-{part}") or "").strip()
+                          for part in self.PARTS)
+            if any(typed):
+                self.parts = typed
+                self.data = _iso_from_parts(*typed) or "-".join(reversed(typed))
+
+
+def _parts_of(iso: str | None) -> tuple[str, str, str]:
+    try:
+        day = date.fromisoformat(iso or "")
+    except ValueError:
+        return ("", "", "")
+    return str(day.day), str(day.month), str(day.year)
+
+
+def _iso_from_parts(day: str, month: str, year: str) -> str | None:
+    if not (re.fullmatch(r"[0-9]{1,2}", day) and re.fullmatch(r"[0-9]{1,2}", month) and re.fullmatch(r"[0-9]{1,4}", year)):
+        return None
+    number = int(year)
+    if len(year) <= 3 and str(get_locale() or "").startswith("zh"):
+        number += 1911  # 民國79年 is 1990
+    elif len(year) != 4:
+        return None
+    try:
+        return date(number, int(month), int(day)).isoformat()
+    except ValueError:
+        return None
 
 
 def choices(pairs) -> list[SelectChoice]:

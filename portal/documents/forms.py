@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from portal.core.forms import BaseForm, IdempotentForm, choices, strip_text
+from portal.core.forms import BaseForm, IdempotentForm, MemorableDateField, choices, strip_text
 from portal.core.i18n import _, _l
 from portal.core.workdays import taipei_today
 from portal.core.text import is_digits
@@ -47,8 +47,9 @@ class DocumentForm(Form):
                                     description=_l("For example: the university, the registry office or the notary."),
                                     validators=[DataRequired(_l("Enter who issued the document.")),
                                                 Length(max=200, message=_l("Keep this to 200 characters or fewer."))])
-    issued_on = StringField(_l("Date of issue"), filters=[strip_text], description=_l("For example: 2024-06-30."),
-                            validators=[DataRequired(_l("Enter the date of issue."))])
+    issued_on = MemorableDateField(_l("Date of issue"), filters=[strip_text],
+                                   description=_l("As printed on the document, for example 30 6 2024."),
+                                   validators=[DataRequired(_l("Enter the date of issue."))])
     language = SelectField(_l("Language of the document"), validate_choice=False,
                            validators=[DataRequired(_l("Choose the language of the document."))])
     copies = SelectField(_l("Number of authenticated copies"), validate_choice=False, default="1",
@@ -64,7 +65,7 @@ class DocumentForm(Form):
         try:
             issued = date.fromisoformat(field.data or "")
         except ValueError:
-            raise ValidationError(_("Enter the date of issue as year-month-day, for example 2024-06-30.")) from None
+            raise ValidationError(_("Enter the date of issue as a real date, for example 30 6 2024.")) from None
         if issued > taipei_today() or issued.year < 1900:
             raise ValidationError(_("The date of issue must be a real date in the past."))
 

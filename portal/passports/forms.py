@@ -8,7 +8,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
-from portal.core.forms import BaseForm, choices, max_length, strip_text
+from portal.core.forms import BaseForm, MemorableDateField, choices, max_length, strip_text
 from portal.core.i18n import _, _l
 from portal.core.text import is_digits
 from portal.core.workdays import taipei_today
@@ -93,8 +93,8 @@ class IdentityForm(BaseForm):
                                          max_length(80)])
     name_changed = BooleanField(_l("My name in Latin letters has changed since my previous passport (renewals "
                                    "only)"))
-    birth_date = StringField(_l("Date of birth"), filters=[strip_text], description=_l("For example 1990-05-31."),
-                             render_kw={"type": "date", "autocomplete": "bday"})
+    birth_date = MemorableDateField(_l("Date of birth"), filters=[strip_text], autocomplete="bday",
+                                    description=_l("For example 31 5 1990."))
     birth_place = StringField(_l("Place of birth"), filters=[strip_text],
                               description=_l("The county or city in Taiwan, or the country if you were born abroad."),
                               validators=[DataRequired(_l("Enter your place of birth.")), max_length(60)])
@@ -129,7 +129,7 @@ class IdentityForm(BaseForm):
     def validate_birth_date(self, field):
         if not field.data:
             raise ValidationError(_("Enter your date of birth."))
-        day = parse_day(field.data, _("Enter your date of birth as year-month-day, for example 1990-05-31."))
+        day = parse_day(field.data, _("Enter your date of birth as a real date, for example 31 5 1990."))
         if day > taipei_today():
             raise ValidationError(_("The date of birth must be in the past."))
 
@@ -177,10 +177,10 @@ class PreviousForm(BaseForm):
     previous_number = StringField(_l("Number of your previous passport"), filters=[strip_text],
                                   description=_l("Nine digits, at the top right of the photo page."),
                                   render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    previous_expiry = StringField(_l("Its expiry date"), filters=[strip_text],
-                                  description=_l("For example 2027-01-31."), render_kw={"type": "date"})
-    lost_on = StringField(_l("When was it lost or stolen?"), filters=[strip_text],
-                          description=_l("The date, or your best guess."), render_kw={"type": "date"})
+    previous_expiry = MemorableDateField(_l("Its expiry date"), filters=[strip_text],
+                                         description=_l("As printed in the passport, for example 31 1 2027."))
+    lost_on = MemorableDateField(_l("When was it lost or stolen?"), filters=[strip_text],
+                                 description=_l("The date, or your best guess."))
     lost_where = StringField(_l("Where was it lost or stolen?"), filters=[strip_text],
                              description=_l("The city and country, and the place if you know it."),
                              validators=[max_length(200)])
@@ -200,14 +200,14 @@ class PreviousForm(BaseForm):
     def validate_previous_expiry(self, field):
         if not field.data:
             raise ValidationError(_("Enter the expiry date of your previous passport."))
-        parse_day(field.data, _("Enter the expiry date as year-month-day, for example 2027-01-31."))
+        parse_day(field.data, _("Enter the expiry date as a real date, for example 31 1 2027."))
 
     def validate_lost_on(self, field):
         if not self.is_replacement:
             return
         if not field.data:
             raise ValidationError(_("Enter the date the passport was lost or stolen."))
-        day = parse_day(field.data, _("Enter the date as year-month-day, for example 2026-10-31."))
+        day = parse_day(field.data, _("Enter the date as a real date, for example 31 10 2026."))
         if day > taipei_today():
             raise ValidationError(_("The date it was lost or stolen cannot be in the future."))
 

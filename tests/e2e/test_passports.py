@@ -1,6 +1,6 @@
 """A passport application in a real browser: a citizen on a phone applies with a photo, staff ask
 for more information, the citizen answers, staff approve and print (the MRZ appears), and the
-citizen sees "ready for pickup". Axe on every page, in English and Chinese, wide and narrow."""
+citizen sees where and how to collect it. Axe on every page, in English and Chinese, wide and narrow."""
 
 import re
 
@@ -51,7 +51,10 @@ def test_apply_with_a_photo_answer_a_question_and_see_ready_for_pickup(live_serv
     page.get_by_label("National identification number").fill("A123456789")
     page.get_by_label("Name in Chinese characters").fill("陳美玲")
     page.get_by_label("Name in Latin letters, as it will print").fill("chen, mei-ling")
-    page.get_by_label("Date of birth").fill("1990-05-31")
+    birth = page.get_by_role("group", name="Date of birth")
+    birth.get_by_label("Day").fill("31")
+    birth.get_by_label("Month").fill("5")
+    birth.get_by_label("Year").fill("1990")
     page.get_by_label("Place of birth").fill("臺北市")
     page.get_by_label("Female").check()
     page.get_by_label("Height in centimetres").fill("162")
@@ -145,7 +148,10 @@ def test_apply_with_a_photo_answer_a_question_and_see_ready_for_pickup(live_serv
     check_page(staff, "passports-staff-printed-en-1280")
 
     page.goto(live_server + f"/account/cases/{reference}")
-    expect(page.locator(".notice-success")).to_contain_text("ready for pickup")
+    ready = page.locator("section.notice-success")
+    expect(ready).to_contain_text("Your passport is ready to collect")
+    expect(ready).to_contain_text("Opening hours")
+    expect(ready.get_by_role("link", name="Open the map")).to_be_visible()
     check_page(page, "passports-ready-en-320")
     fits(page, 320)
     for context in (phone, desk):

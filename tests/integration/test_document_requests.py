@@ -113,7 +113,7 @@ def test_change_your_answers_returns_to_the_form_with_everything_kept(app, clien
      ["Choose the type of document.", "Enter the name of the person the document is about.",
       "Say what the documents will be used for.", "Choose how you want the documents back."]),
     ({"documents-0-document_type": "other"}, ["Say what the document is."]),
-    ({"documents-0-issued_on": "30/06/2024"}, ["Enter the date of issue as year-month-day"]),
+    ({"documents-0-issued_on": "30/06/2024"}, ["Enter the date of issue as a real date"]),
     ({"documents-0-issued_on": "2999-01-01"}, ["must be a real date in the past"]),
     ({"documents-0-copies": "11"}, ["Choose between 1 and 10 copies."]),
     ({"delivery": "post", "postal_address": ""}, ["Enter the address to post the documents to."]),

@@ -5,6 +5,7 @@ import io
 from datetime import UTC, date, datetime
 
 import pytest
+import sqlalchemy as sa
 import time_machine
 from PIL import Image
 
@@ -110,7 +111,7 @@ def test_a_citizen_applies_step_by_step_and_gets_a_reference_fee_and_email(app, 
     ("name_latin", "CHEN, MEI-LING2", "Use only capital letters A–Z"),
     ("name_latin", "CHEN, MEI, LING", "Use only capital letters A–Z"),
     ("birth_date", "", "Enter your date of birth."),
-    ("birth_date", "31/05/1990", "Enter your date of birth as year-month-day"),
+    ("birth_date", "31/05/1990", "Enter your date of birth as a real date"),
     ("birth_date", "2999-01-01", "The date of birth must be in the past."),
     ("birth_date", "2015-01-01", "Applicants under 18 need a minor"),
     ("birth_place", "", "Enter your place of birth."),
@@ -393,3 +394,48 @@ def test_every_step_has_a_back_link_to_the_step_before(app, citizen, make_passpo
         assert back_of(f"{base}/{step}") == f"{base}/{before}", step
     assert back_of(f"{base}/check") == f"{base}/photo"
     assert back_of(f"{base}/contact?change=1") == f"{base}/check"
+
+
+@pytest.mark.parametrize("locale, parts, stored", [
+    ("en", {"day": "31", "month": "5", "year": "1990"}, "1990-05-31"),
+    ("en", {"day": "３１", "month": "０５", "year": "１９９０"}, "1990-05-31"),  # a full-width keyboard
+    ("zh_Hant_TW", {"day": "31", "month": "5", "year": "79"}, "1990-05-31"),  # 民國79年
+])
+def test_the_date_of_birth_is_typed_as_day_month_and_year_roc_years_in_chinese(
+        app, make_user, make_passport_draft, locale, parts, stored):
+    from tests.fixtures.accounts import signed_in_client
+    from tests.fixtures.passports import identity_fields
+
+    person = make_user("citizen", locale=locale)
+    token = make_passport_draft(person, complete=False)
+    client = signed_in_client(app, person)
+    page = client.get(f"/passports/applications/{token}/identity").get_data(as_text=True)
+    assert 'type="date"' not in page and 'name="birth_date-day"' in page and 'autocomplete="bday-year"' in page
+    fields = {k: v for k, v in identity_fields().items() if k != "birth_date"}
+    fields.update({f"birth_date-{part}": value for part, value in parts.items()})
+    response = client.post(f"/passports/applications/{token}/identity", data=fields)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    from portal.extensions import db
+    from portal.passports.models import PassportApplication
+
+    with app.app_context():
+        saved = db.session.scalar(sa.select(PassportApplication.birth_date).where(PassportApplication.token == token))
+    assert saved.isoformat() == stored
+
+
+def test_a_date_that_is_not_real_is_refused_and_shown_as_typed(app, citizen, make_passport_draft):
+    from tests.fixtures.accounts import signed_in_client
+    from tests.fixtures.passports import identity_fields
+
+    token = make_passport_draft(citizen, complete=False)
+    client = signed_in_client(app, citizen)
+    fields = {k: v for k, v in identity_fields().items() if k != "birth_date"}
+    fields.update({"birth_date-day": "31", "birth_date-month": "2", "birth_date-year": "1990"})
+    page = client.post(f"/passports/applications/{token}/identity", data=fields).get_data(as_text=True)
+    assert "Enter your date of birth as a real date, for example 31 5 1990." in page
+    assert 'name="birth_date-day" type="text" inputmode="numeric" value="31"' in page
+    assert 'name="birth_date-month" type="text" inputmode="numeric" value="2"' in page
+    # a two-digit year is not an ROC year in English
+    fields.update({"birth_date-day": "31", "birth_date-month": "5", "birth_date-year": "90"})
+    assert "as a real date" in client.post(f"/passports/applications/{token}/identity", data=fields).get_data(
+        as_text=True)
