@@ -23,7 +23,7 @@ from portal.core.cases.actions import apply_action_form
 from portal.core.cases.forms import CaseActionForm
 from portal.core.cases.models import Case
 from portal.core.cases.registry import kind, workflow_for
-from portal.core.cases.service import allowed_actions, case_by_reference, history
+from portal.core.cases.service import allowed_actions, case_by_reference, history, information_request
 from portal.core.i18n import _, get_locale
 from portal.core.refusal import Refused
 from portal.core.web import client_address, redirect_next, refuse, safe_next
@@ -256,6 +256,7 @@ def case_detail(reference):
     if form.validate_on_submit() and apply_action_form(db.session, form, case, by=current_user):
         return redirect(url_for("accounts.case_detail", reference=case.reference), code=303)
     return render_template("cases/citizen_case.html", case=case, form=form, actions=actions,
+                           asked=information_request(db.session, case),
                            workflow=workflow_for(case.kind), events=history(case, for_staff=False),
                            detail=kind(case.kind).load_detail(db.session, case),
                            detail_template=kind(case.kind).detail_template, sent=request.args.get("sent"))

@@ -215,9 +215,12 @@ def can_revoke_authentication(user, case) -> bool:
 
 
 def can_edit_passport_draft(user, application) -> bool:
-    """A passport application is changed only by its citizen, and only until it is sent."""
-    return (user.is_authenticated and not user.is_staff and application.applicant_id == user.id
-            and application.case_id is None)
+    """A passport application is changed only by its citizen: freely until it is sent, and afterwards
+    only while the mission has asked for more information (a new photo, a corrected answer)."""
+    if not (user.is_authenticated and not user.is_staff and application.applicant_id == user.id):
+        return False
+    return application.case_id is None or (application.case is not None
+                                           and application.case.status == "info_requested")
 
 
 def can_see_passport_photo(user, application) -> bool:

@@ -29,5 +29,18 @@ def _summarise(facts: dict) -> str:
     return separator.join(f"{DocumentType(kind).title} ×{copies}" for kind, copies in facts["documents"])
 
 
+def _remedies(session, case) -> list[tuple[str, str]]:
+    """Asked for more information, the applicant adds scans (a clearer copy, a missing page)."""
+    from flask import url_for
+    from flask_login import current_user
+
+    from portal.core.i18n import _
+    from portal.documents.service import can_add_scans
+
+    if not can_add_scans(current_user, case):
+        return []
+    return [(_("Add scans of your documents"), url_for("documents.add_scans", reference=case.reference))]
+
+
 register_kind(DOCUMENT_WORKFLOW, detail_template="documents/_detail.html", load_detail=_load_detail,
-              after_transition=_after_transition, summarise=_summarise)
+              after_transition=_after_transition, summarise=_summarise, remedies=_remedies)

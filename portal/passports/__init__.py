@@ -44,5 +44,26 @@ def _find(text: str):
         PassportApplication.case_id.is_not(None))
 
 
+def _remedies(session, case) -> list[tuple[str, str]]:
+    """Asked for more information, the applicant can upload a new photo or change any answer but the
+    kind of application, then send the reply from the case page."""
+    from flask import url_for
+
+    from portal.core.i18n import _
+    from portal.passports import drafts
+    from portal.passports.service import detail_for
+
+    application = detail_for(session, case)
+    if application is None:
+        return []
+    labels = {"identity": _("Change your answers: about you"), "contact": _("Change how we can reach you"),
+              "previous": _("Change the details of your previous passport"),
+              "guardian": _("Change the consent of a parent or guardian"),
+              "pickup": _("Change where you will collect it"), "photo": _("Upload a new photo")}
+    steps = [step for step in drafts.steps_for(application.application_type) if step in labels]
+    return [(labels[step], url_for("passports.step", token=application.token, step=step))
+            for step in sorted(steps, key=lambda step: step != "photo")]
+
+
 register_kind(PASSPORT_WORKFLOW, detail_template="passports/_detail.html", load_detail=_load_detail,
-              after_transition=_after_transition, summarise=_summarise, find=_find)
+              after_transition=_after_transition, summarise=_summarise, find=_find, remedies=_remedies)

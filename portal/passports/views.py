@@ -76,9 +76,16 @@ def _progress(draft, step: str) -> dict:
             "back_url": _back_url(draft, step)}
 
 
+def _case_page(draft) -> str:
+    """Where an application already sent is answered from: its case page, at the mission's request."""
+    return url_for("accounts.case_detail", reference=draft.case.reference, _anchor="more-information")
+
+
 def _back_url(draft, step: str) -> str:
     """The step before (the answers, when changing one from there; the start, from the first)."""
     steps = drafts.steps_for(draft.application_type)
+    if draft.case_id is not None:
+        return _case_page(draft)
     if request.args.get("change"):
         return url_for("passports.check", token=draft.token)
     if step not in steps or steps.index(step) == 0:
@@ -88,6 +95,8 @@ def _back_url(draft, step: str) -> str:
 
 def _next_url(draft, step: str) -> str:
     steps = drafts.steps_for(draft.application_type)
+    if draft.case_id is not None:  # a change the mission asked for: back to the request
+        return _case_page(draft)
     if request.args.get("change") or step not in steps or step == steps[-1]:
         return url_for("passports.check", token=draft.token)
     return url_for("passports.step", token=draft.token, step=steps[steps.index(step) + 1])
@@ -126,6 +135,8 @@ def step(token, step):
         return photo(draft)
     if step not in STEP_FORMS or (step != "type" and step not in drafts.steps_for(draft.application_type)):
         abort(404)
+    if step == "type" and draft.case_id is not None:
+        abort(404)  # the kind of application is settled once it is sent
     form = _step_form(draft, step)
     if form.validate_on_submit():
         try:
@@ -163,6 +174,8 @@ def photo(draft):
 def check(token):
     """Check your answers, the declaration, and sending: one case however often it is sent."""
     draft = _draft(token)
+    if draft.case_id is not None:  # sent: changes asked for are answered from the case page
+        return redirect(_case_page(draft), code=303)
     form = DeclarationForm()
     if form.validate_on_submit():
         try:

@@ -16,6 +16,8 @@ Contact = Callable[[Any, Any], "tuple[str, str | None] | None"]
 Summarise = Callable[[dict], str]
 #: find(text) → a SELECT of the ids of the kind's cases the text names (a writer's name, a national ID), or None
 Find = Callable[[str], Any]
+#: remedies(session, case) → [(what to do, the page that does it)] while the case waits on the citizen
+Remedies = Callable[[Any, Any], "list[tuple[str, str]]"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class CaseKind:
     summarise: Summarise | None = None
     #: the kind's own part of the staff queue's search
     find: Find | None = None
+    #: the pages where the citizen supplies what was asked for (a new photo, scans, an answer changed)
+    remedies: Remedies | None = None
 
 
 _KINDS: dict[str, CaseKind] = {}
@@ -43,9 +47,10 @@ _LISTENERS: list[Callable[..., None]] = []
 
 def register_kind(workflow: Workflow, *, detail_template: str, load_detail: DetailLoader,
                   after_transition: FollowUp | None = None, contact: Contact | None = None,
-                  summarise: Summarise | None = None, find: Find | None = None) -> None:
+                  summarise: Summarise | None = None, find: Find | None = None,
+                  remedies: Remedies | None = None) -> None:
     _KINDS[workflow.kind] = CaseKind(workflow, detail_template, load_detail, after_transition, contact, summarise,
-                                     find)
+                                     find, remedies)
 
 
 def kind(name: str) -> CaseKind:

@@ -1,5 +1,6 @@
 """Opening cases and moving them through their workflow. Flushes; never commits."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import cast
@@ -125,6 +126,25 @@ def record_event(session: DbSession, case: Case, action: str, *, by: Actor, note
     session.add(event)
     session.flush()
     return event
+
+
+@dataclass(frozen=True)
+class InformationRequest:
+    """What the mission asked the citizen for, and where they can supply it."""
+
+    note: str | None
+    remedies: list[tuple[str, str]]
+
+
+def information_request(session: DbSession, case: Case) -> InformationRequest | None:
+    """While a case waits on the citizen: the officer's note that asked (the move into this status)
+    and the kind's pages for supplying it. One mechanism for every kind; None otherwise."""
+    if not case.is_open or not workflow_for(case.kind).status(case.status).waits_on_citizen:
+        return None
+    asked = next((e for e in reversed(case.events) if e.to_status == case.status and e.from_status != case.status
+                  and not e.is_internal), None)
+    remedies = registry.kind(case.kind).remedies
+    return InformationRequest(asked.note if asked else None, remedies(session, case) if remedies else [])
 
 
 #: the history action of a note staff keep for each other

@@ -380,3 +380,71 @@ def test_ready_to_collect_says_where_when_what_to_bring_the_fee_and_until_when(
                      if part.strip())
     assert "5-20-2 Shirokanedai" in block and f"Kept until {keep_until}" in block and "Open the map" in block
     assert "Your current passport" in block
+
+
+def test_asked_for_more_the_applicant_uploads_a_new_photo_changes_an_answer_and_replies(
+        app, citizen, officer, make_passport_application, outbox, get_page):
+    from tests.fixtures.documents import post_multipart
+    from tests.fixtures.passports import contact_fields, photo_bytes, photo_upload
+
+    reference = make_passport_application(citizen, "renewal")
+    staff = signed_in(app, officer)
+    claim(app, staff, reference)
+    assert act(app, staff, reference, "request_info", "Please send a photo without glasses.").status_code == 303
+    mail = outbox(citizen.email)[-1]
+    assert f"/account/cases/{reference}#more-information" in mail.body
+    mine = signed_in(app, citizen)
+    _, page = get_page(f"/account/cases/{reference}", client_=mine)
+    notice = page.find(".//section[@id='more-information']")
+    text = " ".join(part.strip() for part in notice.itertext() if part.strip())
+    assert "We need more information from you" in text and "Please send a photo without glasses." in text
+    links = {a.text: a.get("href") for a in notice.iter("a")}
+    assert list(links)[0] == "Upload a new photo" and "Change how we can reach you" in links
+
+    before = application_of(app, reference)
+    uploaded = post_multipart(mine, links["Upload a new photo"], photo_upload(photo_bytes(size=(826, 1063))))
+    assert uploaded.status_code == 303
+    photo_page = mine.get(uploaded.headers["Location"]).get_data(as_text=True)
+    assert f'href="/account/cases/{reference}#more-information">Use this photo and continue' in photo_page
+    changed = mine.post(links["Change how we can reach you"], data=contact_fields(phone="+81 90 9999 0000"))
+    assert changed.headers["Location"] == f"/account/cases/{reference}#more-information"
+    after = application_of(app, reference)
+    assert after["photo_id"] != before["photo_id"] and after["phone"] == "+81 90 9999 0000"
+    token = after["token"]
+    assert mine.get(f"/passports/applications/{token}/type").status_code == 404  # the kind is settled
+    assert mine.get(f"/passports/applications/{token}/check").headers["Location"].endswith("#more-information")
+
+    case, _ = load_case(app, reference)
+    assert mine.post(f"/account/cases/{reference}", data={"action": "resubmit", "note": "New photo and phone.",
+                                                          "version": case.version}).status_code == 303
+    assert load_case(app, reference)[0].status == "resubmitted"
+    # the reply is sent: the application is closed to changes again
+    assert mine.get(f"/passports/applications/{token}/contact").headers["Location"] == f"/account/cases/{reference}"
+    refused = mine.post(f"/passports/applications/{token}/contact", data=contact_fields(phone="+81 90 1111 1111"))
+    assert refused.status_code == 303 and application_of(app, reference)["phone"] == "+81 90 9999 0000"
+    assert mine.get(f"/account/cases/{reference}").get_data(as_text=True).count('id="more-information"') == 0
+
+
+def test_the_request_for_more_information_is_one_notice_for_every_kind(app, citizen, officer, make_enquiry,
+                                                                       make_document_request, get_page):
+    from tests.integration.test_document_workflow import act as act_on_documents
+
+    enquiry = make_enquiry(citizen)
+    staff = signed_in(app, officer)
+    staff.post(f"/staff/cases/{enquiry}/claim", data={"version": 1})
+    staff.post(f"/staff/cases/{enquiry}/act", data={"action": "start", "version": 2})
+    staff.post(f"/staff/cases/{enquiry}/act", data={"action": "request_info", "version": 3,
+                                                   "note": "Which city do you live in?"})
+    documents = make_document_request(citizen)
+    staff.post(f"/staff/cases/{documents}/claim", data={"version": 1})
+    assert act_on_documents(app, staff, documents, "request_info", "The seal on page 2 is unreadable.").status_code \
+        == 303
+    mine = signed_in(app, citizen)
+    for reference, note, remedy in ((enquiry, "Which city do you live in?", None),
+                                    (documents, "The seal on page 2 is unreadable.", "Add scans of your documents")):
+        _, page = get_page(f"/account/cases/{reference}", client_=mine)
+        notice = page.find(".//section[@id='more-information']")
+        assert notice is not None, reference
+        text = " ".join(part.strip() for part in notice.itertext() if part.strip())
+        assert note in text
+        assert (remedy in text) if remedy else ("Add scans" not in text and "photo" not in text)
