@@ -76,6 +76,8 @@ class BaseConfig:
     DOCUMENT_FEE_PER_COPY = 400
     DOCUMENT_EXPRESS_FEE = 200
     DOCUMENT_FEE_CURRENCY = "TWD"
+    #: how long authenticated documents wait at the mission for their owner (said in the "ready" mail)
+    DOCUMENT_COLLECTION_DAYS = 90
     DOCUMENT_MAX_FILES = 10
     DOCUMENT_MAX_FILE_MB = 10
     DOCUMENT_VERIFY_RATE_LIMIT = "30 per minute"

@@ -2,7 +2,7 @@
 the public check. Flushes; never commits."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -11,14 +11,14 @@ from sqlalchemy.orm import selectinload
 
 from portal.core import policy
 from portal.core.cases.models import Case
-from portal.core.cases.service import open_case, record_event
+from portal.core.cases.service import entered_status_at, open_case, record_event
 from portal.core.cases.workflow import APPLICANT
 from portal.core.db import utcnow
-from portal.core.i18n import _
+from portal.core.i18n import _, is_chinese
 from portal.core.outbox import queue_email
 from portal.core.refusal import Refused
 from portal.core.uploads import check_file, store
-from portal.core.workdays import add_working_days
+from portal.core.workdays import TAIPEI, add_working_days
 from portal.core.text import is_digits
 from portal.documents import signing
 from portal.documents.codes import Parse, new_code, parse_code
@@ -34,7 +34,7 @@ from portal.documents.models import (
 )
 from portal.documents.workflow import ADD_FILES, DOCUMENT, DOCUMENT_WORKFLOW, EXPRESS_WORKING_DAYS, ISSUE, REVOKE
 from portal.missions.models import Mission
-from portal.missions.service import HEADQUARTERS_CODE, country_by_code
+from portal.missions.service import HEADQUARTERS_CODE, Collection, country_by_code, place_of
 
 MAX_DOCUMENTS = 10
 MAX_COPIES = 10
@@ -235,9 +235,26 @@ def file_and_case(session, upload_id: str) -> tuple[DocumentFile, Case] | None:
 # --- issuing and revoking -----------------------------------------------------------------------
 
 def after_transition(session, case, event, *, by) -> None:
-    """Hooked into every move of a document case: issuing creates the verification records."""
+    """Hooked into every move of a document case: issuing creates the verification records and tells
+    the applicant where and how to collect the documents (or that they are on their way)."""
     if event.action == ISSUE:
         issue_records(session, case, at=event.at, by=by)
+        if case.applicant is not None and case.applicant.is_active:
+            queue_email(session, to=case.applicant.email, locale=case.applicant.locale, template="documents_ready",
+                        case=case, detail=request_of(session, case))
+
+
+def collection_for(case: Case, request: DocumentRequest) -> Collection | None:
+    """For authenticated documents waiting at the mission, in the reader's language: where (address,
+    hours, map), what to bring, the fee paid there and until when they are kept. None otherwise."""
+    if case.status != "issued" or request.delivery is not Delivery.PICKUP:
+        return None
+    days = int(current_app.config["DOCUMENT_COLLECTION_DAYS"])
+    keep_until = (entered_status_at(case) + timedelta(days=days)).astimezone(TAIPEI).date()
+    bring = [_("An identity document with your photo, and your reference %(reference)s.", reference=case.reference),
+             _("A written authorisation and their own identity document, if someone collects them for you.")]
+    return Collection(place_of(case.mission, is_chinese()), bring, request.fee_total, request.fee_currency,
+                      keep_until)
 
 
 def issue_records(session, case, *, at: datetime, by) -> list[VerificationRecord]:

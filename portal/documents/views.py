@@ -337,3 +337,4 @@ def language_name(code: str) -> str:
 
 bp.add_app_template_global(service.can_add_scans, "can_add_document_scans")
 bp.add_app_template_global(policy.can_revoke_authentication, "can_revoke_authentication")
+bp.add_app_template_global(service.collection_for, "documents_collection")

@@ -43,8 +43,9 @@ DOCUMENT_WORKFLOW = Workflow(
         Transition("verify", _OPEN_FOR_REVIEW, "verified", _l("Mark the documents as checked"),
                    frozenset({Role.STAFF})),
         Transition("authenticate", ("verified",), "authenticated", _l("Authenticate"), frozenset({Role.STAFF})),
+        # The kind writes its own mail on issue: where and how to collect them, or that they are posted.
         Transition(ISSUE, ("authenticated",), "issued", _l("Issue the stickers"), frozenset({Role.STAFF}),
-                   notify_applicant=True, invites_survey=True),
+                   invites_survey=True),
         Transition("close", ("issued",), "closed", _l("Close: collected or posted"), frozenset({Role.STAFF}),
                    irreversible=True),
         Transition("reject", (*_OPEN_FOR_REVIEW, "info_requested", "verified", "authenticated"), "rejected",

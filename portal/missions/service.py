@@ -1,6 +1,7 @@
 """Countries, missions and which mission covers where."""
 
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from babel import Locale
@@ -31,6 +32,18 @@ class Place:
     address: str
     hours: str
     map_url: str
+
+
+@dataclass(frozen=True)
+class Collection:
+    """What someone needs to know to collect something that is ready: where, what to bring, the fee
+    paid there, and until when it is kept."""
+
+    place: Place | None
+    bring: list[str]
+    fee: int | None
+    currency: str | None
+    keep_until: date
 
 
 def place_of(mission: Mission, chinese: bool) -> Place:

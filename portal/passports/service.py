@@ -2,7 +2,6 @@
 at printing the passport number and the machine-readable zone. Flushes; never commits."""
 
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -17,7 +16,7 @@ from portal.core.i18n import _, is_chinese
 from portal.core.outbox import queue_email
 from portal.core.refusal import Refused
 from portal.core.workdays import TAIPEI, taipei_today
-from portal.missions.service import Place, headquarters
+from portal.missions.service import Collection, headquarters
 from portal.passports import mrz
 from portal.passports.drafts import (
     age_matches_type,
@@ -123,17 +122,6 @@ def after_transition(session, case, event, *, by) -> None:
     elif event.action == READY and case.applicant is not None and case.applicant.is_active:
         queue_email(session, to=case.applicant.email, locale=case.applicant.locale, template="passport_ready",
                     case=case, detail=detail_for(session, case))
-
-
-@dataclass(frozen=True)
-class Collection:
-    """What someone needs to know to collect a passport that is ready."""
-
-    place: Place | None
-    bring: list[str]
-    fee: int | None
-    currency: str | None
-    keep_until: date
 
 
 def collection_for(case: Case, application: PassportApplication) -> Collection | None:

@@ -67,14 +67,19 @@ def test_the_whole_journey_from_request_to_issued_stickers(app, citizen, officer
     for code, _, _, signature, mission, on, kind in records:
         payload = signing.Payload(code=code, mission=mission, on=on, document_type=kind, signature=signature)
         assert mission == "tokyo" and signing.signature_is_valid(public_key, payload)
-    assert outbox(citizen.email)[-1].subject == f"Update on your request {reference}"
-    assert "Issued" in outbox(citizen.email)[-1].body
+    [ready] = [m for m in outbox(citizen.email) if m.subject == f"Your authenticated documents are ready: {reference}"]
+    for expected in ("Taipei Economic and Cultural Representative Office in Japan", "5-20-2 Shirokanedai",
+                     "Opening hours: Monday to Friday", "https://www.openstreetmap.org/search?query=",
+                     f"your reference {reference}", "paid at the counter when you collect them",
+                     "We keep them for you until"):
+        assert expected in ready.body, expected
 
     _, page = get_page(f"/staff/cases/{reference}", client_=staff)
     for code in codes:
         assert format_code(code) in text_of(page)
     _, page = get_page(f"/account/cases/{reference}", client_=citizen_client)
-    assert format_code(codes[0]) in text_of(page) and "collect them from" in text_of(page)
+    assert format_code(codes[0]) in text_of(page) and "Your documents are ready to collect" in text_of(page)
+    assert "Opening hours" in text_of(page) and "Kept until" in text_of(page)
     assert act(app, staff, reference, "close").status_code == 303
     assert load_case(app, reference)[0].closed_at is not None
 
