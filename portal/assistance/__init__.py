@@ -20,12 +20,10 @@ def _summarise(facts: dict) -> str:
     """“Lost or stolen passport · Thailand · Bangkok, Sukhumvit soi 11” in the reader's language."""
     from portal.assistance.models import Situation
     from portal.core.i18n import is_chinese
-    from portal.extensions import db
-    from portal.missions.service import country_by_code
+    from portal.missions.service import country_name
 
-    country = country_by_code(db.session, facts["country"])
-    where = country.name(is_chinese()) if country else facts["country"]
-    return " · ".join((str(Situation(facts["situation"]).title), where, facts["location"]))
+    return " · ".join((str(Situation(facts["situation"]).title), country_name(facts["country"], is_chinese()),
+                       facts["location"]))
 
 
 def _find(text: str):
@@ -37,7 +35,8 @@ def _find(text: str):
     if len(text) < 2:
         return None
     return sa.select(AssistanceRequest.case_id).where(sa.or_(
-        AssistanceRequest.name.icontains(text, autoescape=True), AssistanceRequest.email.icontains(text, autoescape=True)))
+        AssistanceRequest.name.icontains(text, autoescape=True),
+        AssistanceRequest.email.icontains(text, autoescape=True)))
 
 
 register_kind(ASSISTANCE_WORKFLOW, detail_template="assistance/_detail.html", load_detail=_load_detail,

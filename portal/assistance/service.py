@@ -4,7 +4,6 @@ import sqlalchemy as sa
 
 from portal.assistance.models import AssistanceRequest, Situation
 from portal.assistance.workflow import ASSISTANCE
-from portal.core import policy
 from portal.core.cases import links
 from portal.core.cases.models import EMERGENCY_PRIORITY, Case, CaseEvent
 from portal.core.cases.service import open_case
@@ -44,15 +43,12 @@ def request_assistance(session, *, applicant, situation: str, country_code: str,
 def case_for_link(session, token: str) -> tuple[Case, AssistanceRequest] | None:
     """The request a follow link opens (a reporter without an account who gave an email address), or
     None when the link is forged, expired or not for it."""
-    found = links.read_follow_token(ASSISTANCE, token)
-    case = session.get(Case, found[0]) if found else None
-    if found is None or case is None or case.kind != ASSISTANCE \
-            or not policy.can_follow_case_link(policy.LinkHolder(case.id), case):
+    found = links.followed_case(session, ASSISTANCE, token)
+    if found is None:
         return None
+    case, email = found
     detail = detail_for(session, case)
-    if detail is None or detail.email != found[1]:
-        return None
-    return case, detail
+    return (case, detail) if detail is not None and detail.email == email else None
 
 
 def detail_for(session, case) -> AssistanceRequest | None:

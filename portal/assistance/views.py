@@ -8,10 +8,9 @@ from portal.assistance.forms import AssistanceForm
 from portal.assistance.models import Situation
 from portal.assistance.workflow import ASSISTANCE
 from portal.core import policy
-from portal.core.cases.actions import apply_action_form
+from portal.core.cases.actions import followed_case_page
 from portal.core.cases.forms import CaseActionForm
-from portal.core.cases.registry import workflow_for
-from portal.core.cases.service import allowed_actions, case_by_reference, history
+from portal.core.cases.service import case_by_reference
 from portal.core.forms import choices
 from portal.core.i18n import _, get_locale, is_chinese
 from portal.core.refusal import Refused
@@ -85,11 +84,5 @@ def track(token):
         again = (url_for("assistance.start"), _("Ask for help again, or call the emergency number"))
         return private_response(render_template("accounts/link_invalid.html", again=again), 404)
     case, detail = found
-    holder = policy.LinkHolder(case.id)
-    form = CaseActionForm()
-    if form.validate_on_submit() and apply_action_form(db.session, form, case, by=holder):
-        return private_response(redirect(url_for("assistance.track", token=token), code=303))
-    page = render_template("assistance/track.html", case=case, detail=detail, form=form, token=token,
-                           actions=allowed_actions(case, holder), workflow=workflow_for(case.kind),
-                           events=history(case, for_staff=False), mission=case.mission)
-    return private_response(page, 409 if form.form_errors else 200)
+    return followed_case_page(db.session, CaseActionForm(), case, detail, template="assistance/track.html",
+                              token=token, mission=case.mission)

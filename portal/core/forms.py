@@ -6,13 +6,12 @@ import unicodedata
 from datetime import date, datetime, time
 
 from babel.numbers import format_decimal
-from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectChoice, StringField, TextAreaField
 from wtforms.utils import unset_value
 from wtforms.validators import Length, ValidationError
 
-from portal.core.i18n import _, _l
+from portal.core.i18n import _, _l, get_locale, is_chinese
 
 #: WTForms' own messages, kept in our catalogs so they are shown in the reader's language
 WTFORMS_MESSAGES = (_l("Not a valid date value."), _l("Not a valid datetime value."), _l("Not a valid choice."),
@@ -92,10 +91,11 @@ def _parts_of(iso: str | None) -> tuple[str, str, str]:
 
 
 def _iso_from_parts(day: str, month: str, year: str) -> str | None:
-    if not (re.fullmatch(r"[0-9]{1,2}", day) and re.fullmatch(r"[0-9]{1,2}", month) and re.fullmatch(r"[0-9]{1,4}", year)):
+    if not all(re.fullmatch(pattern, part) for pattern, part in
+               ((r"[0-9]{1,2}", day), (r"[0-9]{1,2}", month), (r"[0-9]{1,4}", year))):
         return None
     number = int(year)
-    if len(year) <= 3 and str(get_locale() or "").startswith("zh"):
+    if len(year) <= 3 and is_chinese():
         number += 1911  # 民國79年 is 1990
     elif len(year) != 4:
         return None

@@ -31,7 +31,8 @@ def new_reference(prefix: str, length: int = 8) -> str:
 def is_valid_reference(reference: str) -> bool:
     """A reference in its stored form, of the alphabet's characters only (no U, for one), whose check
     character matches: one a person could have been given."""
-    return bool(_STORED_FORM.fullmatch(reference)) and check_character(reference[4:8] + reference[9:13]) == reference[-1]
+    return (_STORED_FORM.fullmatch(reference) is not None
+            and check_character(reference[4:8] + reference[9:13]) == reference[-1])
 
 
 def normalise_reference(text: str) -> str:

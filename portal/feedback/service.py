@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app, url_for
 
 from portal.core import policy
+from portal.core.cases import links
 from portal.core.cases.models import Case
 from portal.core.cases.service import open_case, submitted_before, transition
 from portal.core.db import utcnow
@@ -183,13 +184,12 @@ def confirm_message(session, token: str, now: datetime | None = None) -> Case | 
 
 def case_for_link(session, token: str) -> tuple[Case, MailboxMessage] | None:
     """The message a tracking link opens, or None when the link is forged, expired or not for it."""
-    found = tokens.read_tracking_token(token)
-    case = session.get(Case, found[0]) if found else None
-    if found is None or case is None or case.kind != MAILBOX \
-            or not policy.can_follow_case_link(policy.LinkHolder(found[0]), case):
+    found = links.followed_case(session, MAILBOX, token)
+    if found is None:
         return None
+    case, email = found
     detail = detail_for(session, case)
-    if detail is None or detail.writer_email != found[1] or case.status == "unconfirmed":
+    if detail is None or detail.writer_email != email or case.status == "unconfirmed":
         return None
     return case, detail
 

@@ -37,7 +37,3 @@ def read_confirmation_token(token: str) -> tuple[int, str] | None:
     """(case id, address) from a confirmation link, or None when it is forged or expired."""
     return _read("confirm", token, current_app.config["EMAIL_TOKEN_HOURS"] * 3600)
 
-
-def read_tracking_token(token: str) -> tuple[int, str] | None:
-    """(case id, address) from a tracking link, or None when it is forged or expired."""
-    return links.read_follow_token("mailbox", token)

@@ -6,10 +6,9 @@ from flask import Blueprint, abort, flash, g, make_response, redirect, render_te
 from flask_login import current_user
 
 from portal.core import policy
-from portal.core.cases.actions import apply_action_form
+from portal.core.cases.actions import followed_case_page
 from portal.core.cases.forms import CaseActionForm
-from portal.core.cases.registry import workflow_for
-from portal.core.cases.service import allowed_actions, case_by_reference, history
+from portal.core.cases.service import allowed_actions, case_by_reference
 from portal.core.forms import choices
 from portal.core.i18n import _, get_locale, is_chinese
 from portal.core.refusal import Refused
@@ -115,14 +114,8 @@ def track(token):
     if found is None:
         return private_response(render_template("feedback/link_invalid.html"), 404)
     case, detail = found
-    holder = policy.LinkHolder(case.id)
-    form = CaseActionForm()
-    if form.validate_on_submit() and apply_action_form(db.session, form, case, by=holder):
-        return private_response(redirect(url_for("feedback.track", token=token), code=303))
-    page = render_template("feedback/track.html", case=case, detail=detail, form=form, token=token,
-                           actions=allowed_actions(case, holder), workflow=workflow_for(case.kind),
-                           events=history(case, for_staff=False), detail_template="feedback/_detail.html")
-    return private_response(page, 409 if form.form_errors else 200)
+    return followed_case_page(db.session, CaseActionForm(), case, detail, template="feedback/track.html",
+                              token=token, detail_template="feedback/_detail.html")
 
 
 # --- staff steps with their own forms -----------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import sqlalchemy as sa
 from babel import Locale
@@ -61,6 +62,18 @@ def cldr_countries() -> list[dict]:
         if row["code"] in MINISTRY_NAMES:
             row["name_zh"], row["name_en"] = MINISTRY_NAMES[row["code"]]
     return rows
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, tuple[str, str]]:
+    return {row["code"]: (row["name_zh"], row["name_en"]) for row in cldr_countries()}
+
+
+def country_name(code: str, chinese: bool) -> str:
+    """A country's name from its code without asking the database (the names the country table is
+    loaded from): for lists that name a country on every row. The code itself if it is unknown."""
+    names = _country_names().get(code)
+    return (names[0] if chinese else names[1]) if names else code
 
 
 def load_countries(session) -> int:

@@ -22,10 +22,10 @@ def _summarise(facts: dict) -> str:
     from portal.core.i18n import is_chinese
     from portal.passports.models import ApplicationType
 
-    title = ApplicationType(facts["type"]).title
-    if is_chinese() or not facts.get("latin"):
-        return f"{title}：{facts['name']}" if is_chinese() else f"{title}: {facts['name']}"
-    return f"{title}: {facts['latin']} ({facts['name']})"
+    title, name, latin = ApplicationType(facts["type"]).title, facts["name"], facts.get("latin")
+    if is_chinese():
+        return f"{title}：{name}"
+    return f"{title}: {latin} ({name})" if latin else f"{title}: {name}"
 
 
 def _find(text: str):

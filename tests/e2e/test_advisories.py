@@ -50,6 +50,7 @@ def test_a_level_change_from_draft_to_inboxes(app, live_server, browser, make_us
     trip_page.get_by_label("Emergency contact at home: phone").fill("+886 912 345 678")
     trip_page.get_by_role("button", name="Register trip").click()
     expect(trip_page.get_by_role("heading", name="Your trip is registered")).to_be_visible()
+    check_page(trip_page, "travel-registered")
 
     desk = browser.new_context(locale="en").new_page()
     browser_sign_in(desk, live_server, editor)
@@ -95,7 +96,7 @@ def test_a_level_change_from_draft_to_inboxes(app, live_server, browser, make_us
     assert re.search("Yellow", feed.entries[0].title) and feed.bozo == 0
 
 
-def test_emergency_help_pages_are_accessible(live_server, browser, check_page):
+def test_emergency_help_pages_are_accessible(live_server, browser, check_page, outbox):
     page = browser.new_context(locale="zh-TW").new_page()
     page.goto(live_server + "/assistance?country=JP")
     check_page(page, "assistance-start-zh")
@@ -104,3 +105,15 @@ def test_emergency_help_pages_are_accessible(live_server, browser, check_page):
     page.locator("main form button[type=submit]").last.click()
     expect(page.locator(".error-summary")).to_be_visible()
     check_page(page, "assistance-errors-zh")
+    page.select_option("#country_code", "JP")
+    page.fill("#location", "新宿車站")
+    page.fill("#name", "陳偉")
+    page.fill("#phone", "+81 90 1111 2222")
+    page.fill("#email", "wei@example.tw")
+    page.fill("#details", "護照在車站被偷了。")
+    page.locator("main form button[type=submit]").last.click()
+    expect(page.locator(".panel-confirmation")).to_be_visible()
+    check_page(page, "assistance-sent-zh")
+    page.goto(live_server + outbox.link("wei@example.tw"))  # the follow link, without an account
+    expect(page.locator("h1 .reference")).to_be_visible()
+    check_page(page, "assistance-follow-zh")

@@ -213,3 +213,21 @@ def test_on_a_phone_each_value_of_a_queue_card_says_what_it_is(app, citizen, off
     html = staff.get("/staff/queue").get_data(as_text=True)
     for label in ("Kind", "Subject", "Status", "Held by", "Due"):
         assert f'data-label="{label}"' in html
+
+
+def test_emergencies_in_many_countries_cost_the_queue_no_query_more(app, client, supervisor, count_queries):
+    """Each emergency names its country in the reader's language: from the names at hand, not the database."""
+    from tests.integration.test_assistance import request_help
+
+    staff = app.test_client()
+    sign_in(staff, supervisor)
+
+    def open_queue():
+        assert staff.get("/staff/queue").status_code == 200
+
+    request_help(client, country_code="JP", submission_token="help-jp")
+    few = count_queries(open_queue)
+    for code in ("TH", "FR", "US", "KR", "DE"):
+        request_help(client, country_code=code, submission_token=f"help-{code}")
+    assert count_queries(open_queue) == few
+    assert "Thailand" in staff.get("/staff/queue").get_data(as_text=True)

@@ -1,13 +1,13 @@
 """Carrying out a submitted case action form, for every page that offers one."""
 
-from flask import abort, flash, make_response, render_template, request
+from flask import abort, flash, make_response, redirect, render_template, request
 
 from portal.core import policy
 from portal.core.cases.registry import summary_of, workflow_for
-from portal.core.cases.service import transition
+from portal.core.cases.service import allowed_actions, history, transition
 from portal.core.i18n import _
 from portal.core.refusal import Refused
-from portal.core.web import refuse, safe_referrer
+from portal.core.web import private_response, refuse, safe_referrer
 
 
 def _ask_to_confirm(form, case, *, by) -> None:
@@ -40,3 +40,14 @@ def apply_action_form(session, form, case, *, by) -> bool:
     flash(_("Done. The case is now: %(status)s.", status=status.staff_title if by.is_staff else status.title),
           "success")
     return True
+
+
+def followed_case_page(session, form, case, detail, *, template: str, **context):
+    """A case opened from an emailed follow link (no account): what its holder may do there, carried
+    out as for anyone (PRG on success), and the page never cached or passed on."""
+    holder = policy.LinkHolder(case.id)
+    if form.validate_on_submit() and apply_action_form(session, form, case, by=holder):
+        return private_response(redirect(request.path, code=303))
+    page = render_template(template, case=case, detail=detail, form=form, actions=allowed_actions(case, holder),
+                           workflow=workflow_for(case.kind), events=history(case, for_staff=False), **context)
+    return private_response(page, 409 if form.form_errors else 200)

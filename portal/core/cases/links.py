@@ -28,3 +28,18 @@ def read_follow_token(kind: str, token: str) -> tuple[int, str] | None:
     if not isinstance(data, dict) or not isinstance(data.get("c"), int) or not isinstance(data.get("e"), str):
         return None
     return data["c"], data["e"]
+
+
+def followed_case(session, kind: str, token: str):
+    """(case, address) a follow link opens: a case of this kind, made without an account. None when the
+    link is forged, expired, for another kind, or for a case an account follows. The kind checks the
+    address against the one the case was given."""
+    from portal.core import policy
+    from portal.core.cases.models import Case
+
+    found = read_follow_token(kind, token)
+    case = session.get(Case, found[0]) if found else None
+    if found is None or case is None or case.kind != kind \
+            or not policy.can_follow_case_link(policy.LinkHolder(case.id), case):
+        return None
+    return case, found[1]
