@@ -58,6 +58,10 @@ def _cut(words: list[str], room: int) -> str:
         kept.append(word)
         if len(word) < left - 1:
             continue
+        if index + 1 == len(words):
+            # Only initials, and the room ends between two of them: the last one left out, the field
+            # padded (no letter can end it without running two initials together).
+            return FILLER.join(kept).ljust(room, FILLER)
         following = words[index + 1]
         longer = [i for i, w in enumerate(kept) if len(w) > 1]
         if longer:
