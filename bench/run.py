@@ -1,5 +1,6 @@
 """Benchmarks: public advisory pages against a trivial Flask route on the same gunicorn settings,
-then booking contention on a mobile service day (bench/booking.py).
+then booking contention on a mobile service day (bench/booking.py), then the KPI dashboard over a
+generated history of cases (bench/stats.py).
 
 Loopback only, bounded in time. Needs `wrk` (apt-get install wrk). Prints requests per second and
 the ratio of each advisory page to the trivial route (goal: at least 60 %), then bookings per second
@@ -91,7 +92,11 @@ def main() -> None:
         from bench.booking import contention
         from portal import create_app
 
-        contention(create_app(), portal_port)
+        app = create_app()
+        contention(app, portal_port)
+        from bench.stats import kpis_at_scale
+
+        kpis_at_scale(app)
     finally:
         for server in servers:
             server.send_signal(signal.SIGTERM)

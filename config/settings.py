@@ -78,6 +78,18 @@ class BaseConfig:
     DOCUMENT_FEE_CURRENCY = "TWD"
     #: how long authenticated documents wait at the mission for their owner (said in the "ready" mail)
     DOCUMENT_COLLECTION_DAYS = 90
+
+    # Statistics: how often a process without Redis writes its usage counts (seconds); how old a row
+    # must be before the rollups read past it (see portal/stats/rollups.py); and the KPI targets.
+    USAGE_FLUSH_SECONDS = 10
+    STATS_ROLLUP_LAG_SECONDS = 30
+    STATS_TARGETS = {
+        # [ROC year, per cent]: the policy plan's 30 % for year 99, rising to 45 % by year 102
+        "mobile_coverage": [[99, 30], [102, 45]],
+        # the ministry's to set: shares of satisfied answers and of decisions within the service level
+        "satisfaction": 90,
+        "within_service_level": 95,
+    }
     DOCUMENT_MAX_FILES = 10
     DOCUMENT_MAX_FILE_MB = 10
     DOCUMENT_VERIFY_RATE_LIMIT = "30 per minute"
@@ -129,6 +141,8 @@ class DevelopmentConfig(BaseConfig):
 class TestingConfig(BaseConfig):
     ENV_NAME = "testing"
     TESTING = True
+    # every request's usage written at once, so a test reads what it did
+    USAGE_FLUSH_SECONDS = 0
     SECRET_KEY = "testing-secret-key"
     DEV_MAILBOX = True
     BASE_URL = "http://localhost"

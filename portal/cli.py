@@ -26,6 +26,14 @@ def seed_command():
         countries = load_countries(session)
         missions = load_missions(session) + load_headquarters(session)
         accounts = load_demo_accounts(session) if current_app.config["LOAD_DEMO_ACCOUNTS"] else 0
+    if accounts:
+        from portal.missions.service import overseas_missions
+        from portal.stats.demo import generate
+        from portal.stats.rollups import bring_up_to_date
+
+        with unit_of_work() as session:  # a year and a quarter of cases, for the KPI dashboard
+            generate(session, cases=1500, mission_ids=[m.id for m in overseas_missions(session)])
+        bring_up_to_date(db.session, settled=True)
     click.echo(f"{countries} countries, {missions} missions, {accounts} demo accounts added.")
 
 
@@ -72,6 +80,7 @@ def maintenance_round(session) -> dict:
     from portal.feedback.service import close_expired, drop_unconfirmed
     from portal.mobile import service as mobile
     from portal.passports.drafts import erase_stale_drafts
+    from portal.stats import service as stats
     from portal.surveys import service as surveys
 
     with unit_of_work():
@@ -82,7 +91,9 @@ def maintenance_round(session) -> dict:
         erased = (erase_expired(session) + drop_unconfirmed(session) + surveys.erase_expired(session)
                   + erase_stale_drafts(session) + erase_unconfirmed_accounts(session)
                   + erase_unconfirmed_subscriptions(session))
-    return {"published": published, "closed": closed, "erased": erased, "jobs": run_due_jobs(session)}
+    jobs = run_due_jobs(session)
+    stats.maintenance(session)
+    return {"published": published, "closed": closed, "erased": erased, "jobs": jobs}
 
 
 @click.command("worker")

@@ -2,7 +2,8 @@
 
 The most visited pages are the same for everyone who is not signed in; once rendered (by
 public_cache.public_response, with every header) they are served here without the framework's
-per-request work. Anything personal — a session cookie, a method other than GET or HEAD — goes
+per-request work (their use is still counted, by what the application said the page counts as).
+Anything personal — a session cookie, a method other than GET or HEAD — goes
 through the application as usual.
 """
 
@@ -31,8 +32,9 @@ def request_locale(environ: dict, config) -> str:
 class EdgeCache:
     def __init__(self, wsgi_app, app):
         from portal.extensions import cache
+        from portal.stats import usage
 
-        self.wsgi_app, self.app = wsgi_app, app
+        self.wsgi_app, self.app, self.usage = wsgi_app, app, usage
         # The cache backend exists once create_app has bound the extension; look it up once.
         self.backend = app.extensions["cache"][cache]
 
@@ -50,11 +52,14 @@ class EdgeCache:
         if state is not None:
             entry = backend.get(edge_key(request_locale(environ, self.app.config), environ, state["token"]))
             if entry is not None:
+                if entry[4]:
+                    with self.app.app_context():
+                        self.usage.count_outside_request(entry[4])
                 return self._answer(entry, environ, start_response)
         return self._store_on_the_way_out(backend, environ, start_response)
 
     def _answer(self, entry, environ, start_response):
-        status, headers, body, etag = entry
+        status, headers, body, etag, _counted = entry
         last_modified = parse_date(next((v for k, v in headers if k == "Last-Modified"), None))
         if not is_resource_modified(environ, etag=etag, last_modified=last_modified):
             start_response("304 NOT MODIFIED", [(k, v) for k, v in headers if k in KEEP_ON_304])
@@ -67,8 +72,9 @@ class EdgeCache:
 
         def capture(status, headers, exc_info=None):
             key = next((v for k, v in headers if k == STORE_HEADER), None)
-            headers = [(k, v) for k, v in headers if k != STORE_HEADER]
-            captured.update(status=status, headers=headers, key=key)
+            counted = next((v for k, v in headers if k == self.usage.USAGE_HEADER), None)
+            headers = [(k, v) for k, v in headers if k not in (STORE_HEADER, self.usage.USAGE_HEADER)]
+            captured.update(status=status, headers=headers, key=key, counted=counted)
             return start_response(status, headers, exc_info)
 
         chunks = self.wsgi_app(environ, capture)
@@ -81,6 +87,6 @@ class EdgeCache:
             if hasattr(chunks, "close"):
                 chunks.close()
         etag = next((v.strip('"') for k, v in captured["headers"] if k == "ETag"), None)
-        backend.set(captured["key"], (captured["status"], captured["headers"], body, etag),
+        backend.set(captured["key"], (captured["status"], captured["headers"], body, etag, captured["counted"]),
                     timeout=self.app.config.get("CACHE_DEFAULT_TIMEOUT", 3600))
         return [body]

@@ -11,6 +11,7 @@ from portal.core.i18n import _, get_locale, is_chinese
 from portal.core.refusal import Refused
 from portal.core.web import private_response, refuse
 from portal.extensions import db, limiter
+from portal.stats import usage
 
 bp = Blueprint("travel", __name__, url_prefix="/travel-registration")
 
@@ -66,6 +67,7 @@ def register():
             else:
                 # After the POST, a page of its own: reloading it registers nothing again.
                 session["registered_trip"] = trip.id
+                usage.count(usage.COMPLETE, "travel_registration")
                 return redirect(url_for("travel.registered"), code=303)
     trips = travel.trips_of(db.session, citizen) if signed_in else []
     return render_template("advisories/trip_form.html", form=form, signed_in=signed_in, trips=trips,

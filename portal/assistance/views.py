@@ -17,6 +17,7 @@ from portal.core.refusal import Refused
 from portal.core.web import private_response, refuse
 from portal.extensions import db, limiter
 from portal.missions.service import country_by_code, covering_mission, list_countries
+from portal.stats import usage
 
 bp = Blueprint("assistance", __name__, url_prefix="/assistance")
 
@@ -50,7 +51,7 @@ def report(situation):
     if form.validate_on_submit():
         applicant = policy.citizen_or_none(current_user)
         try:
-            case, _created = service.request_assistance(
+            case, created = service.request_assistance(
                 db.session, applicant=applicant, situation=situation, country_code=form.country_code.data,
                 location=form.location.data, name=form.name.data, phone=form.phone.data,
                 email=form.email.data or "", details=form.details.data, locale=str(get_locale()),
@@ -58,6 +59,8 @@ def report(situation):
         except Refused as error:
             refuse(error, form)
         else:
+            if created:
+                usage.count(usage.COMPLETE, "assistance")
             return redirect(url_for("assistance.sent", reference=case.reference), code=303)
     country = _chosen_country()
     return render_template("assistance/report.html", form=form, situation=Situation(situation),

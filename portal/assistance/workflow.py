@@ -12,6 +12,7 @@ ASSISTANCE_WORKFLOW = Workflow(
     title=_l("Emergency assistance"),
     initial="reported",
     sla_working_days=1,
+    first_contact_action="contact",
     statuses=(
         Status("reported", lazy_pgettext("status", "Reported")),
         Status("contacted", lazy_pgettext("status", "We have contacted you"),

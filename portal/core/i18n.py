@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale, get_locale, gettext, lazy_gettext, lazy_pgettext, ngettext, pgettext
 from flask_babel import format_date as babel_format_date
+from flask_babel import format_decimal
 from flask_login import current_user
 
 _ = gettext
 _l = lazy_gettext
 
-__all__ = ["_", "_l", "ngettext", "pgettext", "lazy_pgettext", "force_locale", "get_locale",
+__all__ = ["_", "_l", "format_decimal", "ngettext", "pgettext", "lazy_pgettext", "force_locale", "get_locale",
            "roc_date", "format_day", "format_month", "format_moment", "day_attribute", "moment_attribute",
            "select_locale", "is_chinese", "html_lang", "text_lang", "collation_key"]
 

@@ -370,3 +370,12 @@ def payload_for(record: VerificationRecord) -> str:
 def mission_date(moment: datetime, mission: Mission) -> date:
     """The calendar day at the mission when something happened there."""
     return moment.astimezone(ZoneInfo(mission.timezone)).date()
+
+
+def checks_for_statistics(session, *, after_id: int, made_before: datetime, limit: int
+                          ) -> list[tuple[int, datetime, str]]:
+    """The public verification checks after `after_id`, oldest first: (id, when, result)."""
+    return [tuple(row) for row in session.execute(
+        sa.select(VerificationCheck.id, VerificationCheck.at, VerificationCheck.result)
+        .where(VerificationCheck.id > after_id, VerificationCheck.at <= made_before)
+        .order_by(VerificationCheck.id).limit(limit))]

@@ -36,6 +36,7 @@ from portal.documents.models import CheckResult, DocumentType
 from portal.documents.workflow import DOCUMENT, DOCUMENT_WORKFLOW, EXPRESS_WORKING_DAYS
 from portal.extensions import db, limiter
 from portal.missions.service import list_countries, mission_choices
+from portal.stats import usage
 
 bp = Blueprint("documents", __name__)
 
@@ -142,7 +143,9 @@ def send():
     except Refused as error:
         refuse(error, form)
         return _render_check(form, 400)
-    if not created:
+    if created:
+        usage.count(usage.COMPLETE, "document")
+    else:
         flash(_("You had already sent this request; here it is."), "info")
     return redirect(url_for("accounts.case_detail", reference=case.reference, sent=1 if created else None), code=303)
 

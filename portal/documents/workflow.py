@@ -30,7 +30,7 @@ DOCUMENT_WORKFLOW = Workflow(
                staff_title=lazy_pgettext("staff status", "Information received")),
         Status("verified", lazy_pgettext("status", "Documents checked")),
         Status("authenticated", lazy_pgettext("status", "Authenticated")),
-        Status("issued", lazy_pgettext("status", "Issued")),
+        Status("issued", lazy_pgettext("status", "Issued"), is_decision=True),
         Status("closed", lazy_pgettext("status", "Closed"), is_closed=True),
         Status("rejected", lazy_pgettext("status", "Rejected"), is_closed=True),
     ),

@@ -12,6 +12,7 @@ from portal.enquiries import service
 from portal.enquiries.forms import EnquiryForm
 from portal.extensions import db
 from portal.missions.service import list_countries
+from portal.stats import usage
 
 bp = Blueprint("enquiries", __name__, url_prefix="/enquiries")
 
@@ -32,7 +33,9 @@ def new_enquiry():
         except Refused as error:
             refuse(error, form)
         else:
-            if not created:
+            if created:
+                usage.count(usage.COMPLETE, "enquiry")
+            else:
                 flash(_("You had already sent this enquiry; here it is."), "info")
             return redirect(url_for("accounts.case_detail", reference=case.reference, sent=1 if created else None),
                             code=303)

@@ -19,6 +19,7 @@ from portal.feedback import service
 from portal.feedback.forms import AssignForm, DraftForm, MailboxForm, TemplatePickForm, VersionForm, category_choices
 from portal.feedback.replies import BY_KEY, REPLY_TEMPLATES
 from portal.feedback.workflow import MAILBOX
+from portal.stats import usage
 
 bp = Blueprint("feedback", __name__)
 
@@ -86,6 +87,8 @@ def write():
             refuse(error, form)
         else:
             g.mailbox_accepted = sent.created
+            if sent.created:
+                usage.count(usage.COMPLETE, "mailbox")
             if sent.needs_confirmation:
                 return render_template("feedback/check_email.html")
             if not sent.created:

@@ -29,7 +29,7 @@ MAILBOX_WORKFLOW = Workflow(
         Status("drafted", lazy_pgettext("status", "Reply drafted")),
         Status("approved", lazy_pgettext("status", "Reply approved")),
         # The answer is out: the service-level clock stops while the writer may still answer back.
-        Status("answered", lazy_pgettext("status", "Answered"), waits_on_citizen=True),
+        Status("answered", lazy_pgettext("status", "Answered"), waits_on_citizen=True, is_decision=True),
         Status("closed", lazy_pgettext("status", "Closed"), is_closed=True),
     ),
     transitions=(

@@ -230,11 +230,19 @@ def mark_held(session: DbSession, day: ServiceDay, *, now: datetime | None = Non
     session.flush()
 
 
-
-
 def maintenance(session: DbSession, *, now: datetime | None = None) -> int:
     """The worker's share: withdraw unconfirmed offers, send reminders, open the counters' next days."""
     from portal.mobile.bookings import expire_offers, send_reminders
     from portal.mobile.counters import open_counter_days
 
     return expire_offers(session, now=now) + send_reminders(session, now=now) + open_counter_days(session, now=now)
+
+
+def service_days_held(session: DbSession, *, first: date, before: date) -> dict[int, int]:
+    """Mission → how many mobile service days (not counter days) it held from `first` to the day
+    before `before`: the base of the mobile consular service coverage."""
+    return dict(session.execute(
+        sa.select(ServiceDay.mission_id, sa.func.count())
+        .where(ServiceDay.status == DayStatus.HELD, ServiceDay.is_counter.is_(False),
+               ServiceDay.day >= first, ServiceDay.day < before)
+        .group_by(ServiceDay.mission_id)).all())

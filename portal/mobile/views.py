@@ -17,6 +17,7 @@ from portal.missions.service import country_by_code, list_countries, mission_by_
 from portal.mobile import bookings, counters, ical, on_the_day, queries
 from portal.mobile.forms import BookForm, ConfirmForm, MoveForm, ReasonForm
 from portal.mobile.models import CHANGEABLE, BookingStatus, MobileService
+from portal.stats import usage
 
 bp = Blueprint("mobile", __name__)
 
@@ -162,7 +163,9 @@ def book(uid):
                 refuse(error, form)
                 _book_choices(form, service_day)
             else:
-                if not created:
+                if created:
+                    usage.count(usage.COMPLETE, "mobile")
+                else:
                     flash(_("You had already sent this booking; here it is."), "info")
                 return redirect(url_for("mobile.booking", reference=booking.reference), code=303)
         else:

@@ -21,6 +21,7 @@ from portal.passports import drafts, national_id, photos, rules, service
 from portal.passports.forms import STEP_FORMS, DeclarationForm, EligibilityForm, PhotoForm
 from portal.passports.models import ApplicationType
 from portal.passports.workflow import PASSPORT_WORKFLOW
+from portal.stats import usage
 
 bp = Blueprint("passports", __name__)
 
@@ -183,6 +184,8 @@ def check(token):
         except Refused as error:
             refuse(error, form)
         else:
+            if created:
+                usage.count(usage.COMPLETE, "passport")
             return redirect(url_for("accounts.case_detail", reference=case.reference, sent=1 if created else None),
                             code=303)
     fee = rules.fee_for(draft.application_type, draft.birth_date)

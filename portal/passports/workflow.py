@@ -23,7 +23,7 @@ PASSPORT_WORKFLOW = Workflow(
                staff_title=lazy_pgettext("staff status", "Waiting for more information")),
         Status("resubmitted", lazy_pgettext("status", "Information sent"),
                staff_title=lazy_pgettext("staff status", "Information received")),
-        Status("approved", lazy_pgettext("status", "Approved")),
+        Status("approved", lazy_pgettext("status", "Approved"), is_decision=True),
         Status("printed", lazy_pgettext("status", "Printed")),
         Status("ready", lazy_pgettext("status", "Ready for pickup")),
         Status("collected", lazy_pgettext("status", "Collected"), is_closed=True),

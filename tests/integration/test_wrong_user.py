@@ -94,6 +94,7 @@ NOT_OWNED = {
     "/staff/advisories/editions/<int:edition_id>/unschedule": "travel advice is one text per country for all staff",
     "/staff/surveys/<kind>/questions": "survey questions are the ministry's, for supervisors",
     "/staff/surveys/comments/<answer_id>/hide": "survey answers are anonymous and ministry-wide, for supervisors",
+    "/staff/stats/<key>.csv": "a table of the ministry-wide KPIs, for supervisors (tested in test_stats)",
 }
 
 

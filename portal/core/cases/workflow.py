@@ -22,6 +22,13 @@ class Status:
     hidden_from_queue: bool = False
     #: what staff read, where the citizen's words would mislead them ("Waiting for your reply"); else the title
     staff_title: object = None
+    #: the mission's answer is out, though the case stays open (a mailbox reply the writer may answer
+    #: back): the statistics count the case as decided here. A closed status always is.
+    is_decision: bool = False
+
+    @property
+    def counts_as_decided(self) -> bool:
+        return self.is_closed or self.is_decision
 
     def __post_init__(self):
         if self.staff_title is None:
@@ -79,6 +86,8 @@ class Workflow:
     #: moves whose latest note the kind's page shows on its own (the mailbox's reply): the history
     #: points to it instead of printing it a second time
     notes_shown_apart: frozenset = frozenset()
+    #: the action that records the first contact with the person (emergencies): the statistics time it
+    first_contact_action: str | None = None
     _by_name: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):

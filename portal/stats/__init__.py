@@ -1,0 +1,1 @@
+"""Usage statistics, the consular KPIs and their publications."""
