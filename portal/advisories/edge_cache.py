@@ -52,14 +52,15 @@ class EdgeCache:
         if state is not None:
             entry = backend.get(edge_key(request_locale(environ, self.app.config), environ, state["token"]))
             if entry is not None:
-                if entry[4]:
+                counted = entry[4] if len(entry) > 4 else None  # entries stored before usage was counted have none
+                if counted:
                     with self.app.app_context():
-                        self.usage.count_outside_request(entry[4])
+                        self.usage.count_outside_request(counted)
                 return self._answer(entry, environ, start_response)
         return self._store_on_the_way_out(backend, environ, start_response)
 
     def _answer(self, entry, environ, start_response):
-        status, headers, body, etag, _counted = entry
+        status, headers, body, etag = entry[:4]
         last_modified = parse_date(next((v for k, v in headers if k == "Last-Modified"), None))
         if not is_resource_modified(environ, etag=etag, last_modified=last_modified):
             start_response("304 NOT MODIFIED", [(k, v) for k, v in headers if k in KEEP_ON_304])

@@ -43,6 +43,45 @@ SCHEMAS = {
                        "update_type": {"enum": ["major", "minor"]}, "published_at": _time,
                        "change_note": {"$ref": "#/components/schemas/Text"}}},
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+    "WhitePaperSummary": {
+        "type": "object", "additionalProperties": False, "required": ["roc_year", "year", "published_at", "url", "page"],
+        "properties": {"roc_year": {"type": "integer"}, "year": {"type": "integer"}, "published_at": _time,
+                       "url": {"type": "string", "format": "uri"}, "page": {"type": "string", "format": "uri"}}},
+    "FigureCell": {
+        "type": "object", "additionalProperties": False, "required": ["text", "value", "suppressed"],
+        "description": "A figure as shown, its number (null when text only or suppressed), and whether it is "
+                       "suppressed: fewer than 5, or one that would reveal such a figure by subtraction.",
+        "properties": {"text": {"type": "string"}, "value": {"type": ["number", "null"]},
+                       "suppressed": {"type": "boolean"}}},
+    "FigureRow": {
+        "type": "object", "additionalProperties": False, "required": ["heading", "cells"],
+        "properties": {"heading": {"$ref": "#/components/schemas/Text"},
+                       "cells": {"type": "array", "items": {"$ref": "#/components/schemas/FigureCell"}}}},
+    "FigureTable": {
+        "type": "object", "additionalProperties": False, "required": ["key", "title", "columns", "rows", "total"],
+        "properties": {"key": {"type": "string"}, "title": {"$ref": "#/components/schemas/Text"},
+                       "columns": {"type": "array", "items": {"$ref": "#/components/schemas/Text"}},
+                       "rows": {"type": "array", "items": {"$ref": "#/components/schemas/FigureRow"}},
+                       "total": {"oneOf": [{"$ref": "#/components/schemas/FigureRow"}, {"type": "null"}]}}},
+    "Headline": {
+        "type": "object", "additionalProperties": False,
+        "required": ["title", "value", "text", "suppressed", "previous", "target", "met"],
+        "properties": {"title": {"$ref": "#/components/schemas/Text"}, "value": {"type": ["number", "null"]},
+                       "text": {"type": "string"}, "suppressed": {"type": "boolean"},
+                       "previous": {"type": ["number", "null"]}, "target": {"type": ["number", "null"]},
+                       "met": {"type": ["boolean", "null"]}}},
+    "FigureSection": {
+        "type": "object", "additionalProperties": False, "required": ["key", "title", "commentary", "headlines", "tables"],
+        "properties": {"key": {"type": "string"}, "title": {"$ref": "#/components/schemas/Text"},
+                       "commentary": {"$ref": "#/components/schemas/Text"},
+                       "headlines": {"type": "array", "items": {"$ref": "#/components/schemas/Headline"}},
+                       "tables": {"type": "array", "items": {"$ref": "#/components/schemas/FigureTable"}}}},
+    "WhitePaper": {
+        "type": "object", "additionalProperties": False,
+        "required": ["roc_year", "year", "published_at", "introduction", "sections"],
+        "properties": {"roc_year": {"type": "integer"}, "year": {"type": "integer"}, "published_at": _time,
+                       "introduction": {"$ref": "#/components/schemas/Text"},
+                       "sections": {"type": "array", "items": {"$ref": "#/components/schemas/FigureSection"}}}},
 }
 
 
@@ -58,9 +97,10 @@ def document(server_url: str) -> dict:
 
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Consular Services Portal: travel advice", "version": "1.0.0",
+        "info": {"title": "Consular Services Portal: travel advice and statistics", "version": "1.0.0",
                  "description": "Published travel-safety levels and advice of the Ministry of Foreign Affairs, "
-                                "Republic of China (Taiwan). Drafts and scheduled editions are never included."},
+                                "Republic of China (Taiwan), and the figures of its published citizen service "
+                                "white papers. Drafts and scheduled editions are never included."},
         "servers": [{"url": server_url}],
         "paths": {
             "/api/v1/advisories": {"get": {
@@ -79,6 +119,19 @@ def document(server_url: str) -> dict:
                     "country": {"type": "string"},
                     "history": {"type": "array", "items": {"$ref": "#/components/schemas/HistoryEntry"}}}},
                     "The change history"), "404": not_found}}},
+            "/api/v1/statistics": {"get": {
+                "operationId": "listWhitePapers", "summary": "The years whose citizen service white paper is published",
+                "responses": {"200": ok({"type": "object", "required": ["white_papers"], "properties": {
+                    "white_papers": {"type": "array", "items": {"$ref": "#/components/schemas/WhitePaperSummary"}}}},
+                    "The published white papers, newest first")}}},
+            "/api/v1/statistics/{roc_year}": {"get": {
+                "operationId": "getWhitePaper", "summary": "A published white paper's figures and commentary",
+                "parameters": [{"name": "roc_year", "in": "path", "required": True,
+                                "description": "The year in the ROC calendar (Gregorian year − 1911)",
+                                "schema": {"type": "integer"}}],
+                "responses": {"200": ok({"$ref": "#/components/schemas/WhitePaper"}, "The white paper"),
+                              "404": {"description": "No white paper is published for that year", "content": {
+                                  "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
         },
         "components": {"schemas": SCHEMAS},
     }

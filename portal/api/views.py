@@ -1,17 +1,19 @@
-"""JSON API v1: published travel advice only."""
+"""JSON API v1: published travel advice, and the figures of published white papers."""
 
 import json
 
-from flask import Blueprint, current_app, jsonify, url_for
+from flask import Blueprint, current_app, jsonify, make_response, url_for
 
 from portal.advisories import queries
 from portal.advisories.levels import SECTIONS
 from portal.advisories.public_cache import public_response
 from portal.api.openapi import document
 from portal.core import policy
+from portal.core.web import public_cacheable
 from portal.extensions import db
 from portal.missions.models import Country
 from portal.missions.service import country_by_code
+from portal.stats import white_paper
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -95,6 +97,32 @@ def history(code):
             for e in queries.published_history(db.session, country.code)]})
 
     return public_response(db.session, render, mimetype="application/json")
+
+
+@bp.route("/statistics")
+@policy.public
+def statistics():
+    """The years whose citizen service white paper is published."""
+    papers = white_paper.published_papers(db.session)
+    base = current_app.config["BASE_URL"]
+    response = make_response(_json({"white_papers": [
+        {"roc_year": p.roc_year, "year": p.roc_year + 1911, "published_at": _iso(p.published_at),
+         "url": base + url_for("api.statistics_year", roc_year=p.roc_year),
+         "page": base + url_for("stats.white_paper_page", roc_year=p.roc_year)} for p in papers]}))
+    response.mimetype = "application/json"
+    return public_cacheable(response, max_age=300)
+
+
+@bp.route("/statistics/<int:roc_year>")
+@policy.public
+def statistics_year(roc_year):
+    """A published white paper's figures and commentary, in both languages."""
+    paper = white_paper.paper_for(db.session, roc_year)
+    if paper is None or not paper.is_published:
+        return jsonify(error="No white paper is published for that year."), 404
+    response = make_response(_json(white_paper.as_data(db.session, paper)))
+    response.mimetype = "application/json"
+    return public_cacheable(response, max_age=300)
 
 
 @bp.route("/openapi.json")

@@ -41,6 +41,8 @@ class Headline:
     previous: Cell
     target: str = ""
     met: bool | None = None
+    #: the target as a number (per cent)
+    aim: float | None = None
 
 
 @dataclass
@@ -180,7 +182,7 @@ def coverage_section(session: DbSession, filters: Filters, chinese: bool) -> Sec
         _("Missions that held a mobile service day"),
         Cell("–") if share is None else Cell(f"{share:.0f} %", round(share, 1)),
         Cell("–") if share_before is None else Cell(f"{share_before:.0f} %", round(share_before, 1)),
-        target=_target_text(aim),
+        target=_target_text(aim), aim=aim,
         met=None if share is None or aim is None else share >= aim)
     regions = []
     for key, (title, _codes) in REGIONS.items():
@@ -238,7 +240,7 @@ def processing_section(session: DbSession, filters: Filters, now: Figures, befor
     aim = target("within_service_level")
     share_now, share_before = share_cell(in_time, decided), share_cell(in_time_before, decided_before)
     headline = Headline(_("Decided within the service level"), share_now, share_before,
-                        target=_target_text(aim),
+                        target=_target_text(aim), aim=aim,
                         met=None if share_now.number is None or aim is None else share_now.number >= aim)
     mission_rows = []
     for mission in scope:
@@ -290,7 +292,7 @@ def satisfaction_section(session: DbSession, filters: Filters, chinese: bool, sc
     aim = target("satisfaction")
     headline_cell = csat_cell(everything_now)
     headline = Headline(_("Satisfied or very satisfied"), headline_cell, csat_cell(everything_before),
-                        target=_target_text(aim),
+                        target=_target_text(aim), aim=aim,
                         met=None if headline_cell.number is None or aim is None else headline_cell.number >= aim)
     head = [_("Service"), _("Answers"), _("Satisfied or very satisfied"), _("The period before")]
     rows = [[heading(titles.get(service, service)), count_cell(cell.n), csat_cell(cell),
@@ -304,10 +306,9 @@ def satisfaction_section(session: DbSession, filters: Filters, chinese: bool, sc
         if not filters.kind or result.service == filters.kind:
             for (mission_id, _month), part in result.cells.items():
                 per_mission[mission_id].add(part)
-    names = {m.id: m.name(chinese) for m in scope}
     missions_table = Table("satisfaction_missions", _("Satisfaction, by mission"), [_("Mission"), *head[1:3]],
-                           [[heading(names.get(mission_id, str(mission_id))), count_cell(cell.n), csat_cell(cell)]
-                            for mission_id, cell in sorted(per_mission.items(), key=lambda item: names.get(item[0], ""))],
+                           [[heading(m.name(chinese)), count_cell(per_mission[m.id].n), csat_cell(per_mission[m.id])]
+                            for m in scope if m.id in per_mission],
                            total=[heading(_("Every mission")), count_cell(everything_now.n), headline_cell])
     missions_table.suppress([1], {1: [2]})
     bars = [Bar(row[0].text, row[2].number, row[2].text) for row in by_service.rows if row[2].number is not None]
@@ -342,7 +343,7 @@ def mailbox_section(filters: Filters, now: Figures, before: Figures) -> Section:
                        count_cell(before.count(rollups.HOTLINE_CALLS, str(outcome)))] for outcome in Outcome])
     aim = target("within_service_level")
     headline = Headline(_("Mailbox messages answered within the service level"), current[2], previous[2],
-                        target=_target_text(aim),
+                        target=_target_text(aim), aim=aim,
                         met=None if current[2].number is None or aim is None else current[2].number >= aim)
     return Section("mailbox", _("Mailbox and hotline"), [headline], [], [table, outcomes])
 
@@ -409,7 +410,7 @@ def usage_section(now: Figures, before: Figures) -> Section:
     names = {"home": _("Home page"), "missions": _("Missions"), "advisories": _("Travel advice"),
              "passport": _("Passports"), "document": _("Document authentication"), "verify": _("Verification page"),
              "mobile": _("Mobile consular services"), "assistance": _("Emergency assistance"),
-             "cap": _("CAP alerts"), "openapi": _("API description")}
+             "cap": _("CAP alerts"), "openapi": _("API description"), "statistics": _("Statistics")}
     events = {usage.VIEW: _("Page views"), usage.FEED: _("Feed reads"), usage.CALENDAR: _("Calendar reads"),
               usage.API: _("API reads"), usage.VERIFY: _("Verification code look-ups")}
     rows = []

@@ -5,11 +5,15 @@ current from the domains' own tables, so no KPI scans cases or their events.
 """
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
 
 #: the mission of a figure that belongs to no mission (page views, public verification checks)
 NO_MISSION = 0
@@ -68,3 +72,48 @@ class RollupPosition(Base):
     source: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
     last_id: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+
+class WhitePaper(Base):
+    """The citizen service white paper (為民服務白皮書) of one ROC year: the figures are counted, never
+    typed; what supervisors write is the commentary of each section, kept as a draft until published.
+    Publishing again replaces the public text; every save and publication is kept as a revision."""
+
+    __tablename__ = "white_papers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    roc_year: Mapped[int] = mapped_column(unique=True)
+    #: section key → {"zh": …, "en": …}: what is being written
+    draft: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: the text the public reads; None until first published
+    published: Mapped[dict | None] = mapped_column(sa.JSON)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_published(self) -> bool:
+        return self.published is not None
+
+    @property
+    def has_unpublished_changes(self) -> bool:
+        return self.published != self.draft
+
+
+class WhitePaperRevision(Base):
+    """One save or publication of a white paper's commentary, by whom and when."""
+
+    __tablename__ = "white_paper_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paper_id: Mapped[int] = mapped_column(sa.ForeignKey("white_papers.id", ondelete="CASCADE"), index=True)
+    #: "saved" or "published"
+    action: Mapped[str] = mapped_column(sa.String(16))
+    sections: Mapped[dict] = mapped_column(sa.JSON)
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    by: Mapped["User | None"] = relationship("User")

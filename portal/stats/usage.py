@@ -49,6 +49,11 @@ COUNTED_PAGES = {
     "mobile.calendar": (CALENDAR, "mobile"),
     "mobile.mission_calendar": (CALENDAR, "mobile"),
     "assistance.start": (VIEW, "assistance"),
+    "stats.statistics": (VIEW, "statistics"),
+    "stats.white_paper_page": (VIEW, "statistics"),
+    "stats.white_paper_pdf": (VIEW, "statistics"),
+    "api.statistics": (API, "statistics"),
+    "api.statistics_year": (API, "statistics"),
     # The first page of each online journey: how many began it (their completions are counted where
     # the journey makes its case, booking or registration).
     "passports.apply": (START, "passport"),

@@ -1,6 +1,8 @@
-"""The KPI dashboard for supervisors, with every table as CSV and all of them as one workbook."""
+"""The KPI dashboard for supervisors, with every table as CSV and all of them as one workbook; the
+white paper they write and publish; the public statistics page."""
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from portal.advisories.regions import REGION_CHOICES
 from portal.core import policy
@@ -8,13 +10,15 @@ from portal.core.cases.registry import all_kinds
 from portal.core.export import csv_download, csv_text, xlsx_bytes, xlsx_download
 from portal.core.forms import choices
 from portal.core.i18n import _, is_chinese
+from portal.core.refusal import Refused
 from portal.core.roles import Role
 from portal.core.text import is_digits
+from portal.core.web import public_cacheable, refuse
 from portal.core.workdays import taipei_today
-from portal.extensions import db
+from portal.extensions import cache, db
 from portal.missions.service import mission_choices
-from portal.stats import kpis, rollups, usage
-from portal.stats.forms import DashboardFilterForm
+from portal.stats import kpis, pdf, rollups, usage, white_paper
+from portal.stats.forms import DashboardFilterForm, WhitePaperForm
 from portal.stats.periods import Period, roc_year_of
 
 bp = Blueprint("stats", __name__)
@@ -83,3 +87,98 @@ def workbook():
     tables = kpis.every_table(kpis.dashboard(db.session, filters))
     body = xlsx_bytes({table.title: table.as_rows() for table in tables.values()})
     return xlsx_download(body, f"consular-kpis-{filters.period.roc_year}.xlsx")
+
+
+# --- the white paper -------------------------------------------------------------------------------
+
+def _paper_page(roc_year: int, *, sections: dict | None, paper, preview: bool = False, pdf: bool = False):
+    chinese = is_chinese()
+    texts = {key: white_paper.commentary(sections, key, chinese=chinese) for key in white_paper.SECTIONS}
+    return render_template("stats/white_paper.html", roc_year=roc_year, period=Period(roc_year), paper=paper,
+                           texts=texts, figures=white_paper.figures(db.session, roc_year), preview=preview,
+                           pdf=pdf, up_to=rollups.figures_up_to(db.session))
+
+
+@bp.route("/staff/stats/white-paper/<int:roc_year>", methods=["GET", "POST"])
+@policy.staff_only(Role.SUPERVISOR)
+def edit_white_paper(roc_year):
+    """Write the year's commentary, save it as a draft, publish it; with the history of both."""
+    if roc_year not in white_paper.years_open():
+        abort(404)
+    paper = white_paper.paper_for(db.session, roc_year)
+    form = WhitePaperForm()
+    if request.method == "GET" and paper is not None:
+        form.fill(paper.draft)
+        form.version.data = str(paper.version)
+    if form.validate_on_submit():
+        version = int(form.version.data) if is_digits(form.version.data or "") else None
+        try:
+            paper = white_paper.save_draft(db.session, roc_year, form.sections(), by=current_user,
+                                           expected_version=version)
+            if form.action.data == "publish":
+                white_paper.publish(db.session, paper, by=current_user)
+        except Refused as error:
+            refuse(error, form)
+        else:
+            flash(_("The white paper is published.") if form.action.data == "publish"
+                  else _("The draft is saved."), "success")
+            return redirect(url_for("stats.edit_white_paper", roc_year=roc_year), code=303)
+    return render_template("stats/white_paper_edit.html", form=form, roc_year=roc_year, paper=paper,
+                           sections=white_paper.SECTIONS, years=white_paper.years_open(),
+                           year_title=Period(roc_year).title, year_of=lambda year: Period(year).title,
+                           history=white_paper.history(db.session, paper) if paper else []), \
+        400 if form.errors or g.get("refused") else 200
+
+
+@bp.route("/staff/stats/white-paper/<int:roc_year>/preview")
+@policy.staff_only(Role.SUPERVISOR)
+def preview_white_paper(roc_year):
+    """The paper as it would read with the draft published."""
+    if roc_year not in white_paper.years_open():
+        abort(404)
+    paper = white_paper.paper_for(db.session, roc_year)
+    return _paper_page(roc_year, sections=paper.draft if paper else {}, paper=paper, preview=True)
+
+
+def _published_paper(roc_year: int):
+    paper = white_paper.paper_for(db.session, roc_year)
+    if paper is None or not paper.is_published:
+        abort(404)
+    return paper
+
+
+@bp.route("/statistics")
+@policy.public
+def statistics():
+    """The transparency page: the published white papers and the latest one's headline figures."""
+    papers = white_paper.published_papers(db.session)
+    latest = papers[0] if papers else None
+    page = render_template("stats/statistics.html", papers=papers, latest=latest,
+                           period_title=lambda year: Period(year).title,
+                           figures=white_paper.figures(db.session, latest.roc_year) if latest else [])
+    return public_cacheable(make_response(page), max_age=300)
+
+
+@bp.route("/statistics/white-paper/<int:roc_year>")
+@policy.public
+def white_paper_page(roc_year):
+    paper = _published_paper(roc_year)
+    page = _paper_page(roc_year, sections=paper.published, paper=paper)
+    return public_cacheable(make_response(page), max_age=300)
+
+
+@bp.route("/statistics/white-paper/<int:roc_year>.pdf")
+@policy.public
+def white_paper_pdf(roc_year):
+    """The published paper as a PDF in the reader's language (WeasyPrint), kept a while in the cache."""
+    paper = _published_paper(roc_year)
+    language = "zh" if is_chinese() else "en"
+    key = f"white-paper-pdf:{roc_year}:{language}:{paper.published_at}:{rollups.figures_up_to(db.session)}"
+    body = cache.get(key)
+    if body is None:
+        body = pdf.render(_paper_page(roc_year, sections=paper.published, paper=paper, pdf=True))
+        cache.set(key, body, timeout=3600)
+    response = make_response(body)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f"inline; filename=white-paper-{roc_year}-{language}.pdf"
+    return public_cacheable(response, max_age=300)

@@ -195,7 +195,8 @@ def _sample_url(rule) -> str:
             .replace("<any(disable, enable):change>", "disable").replace("<token>", "x")
             .replace("<code>", "JP").replace("<int:edition_id>", "1").replace("<situation>", "other")
             .replace("<int:day_id>", "1").replace("<uid>", "0" * 32).replace("<secret>", "x")
-            .replace("<any(arrived, absent, served):action>", "arrived").replace("<int:ticket_id>", "1"))
+            .replace("<any(arrived, absent, served):action>", "arrived").replace("<int:ticket_id>", "1")
+            .replace("<int:roc_year>", "115"))
 
 
 @pytest.mark.parametrize("role, refused_rules", [

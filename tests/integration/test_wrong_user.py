@@ -95,6 +95,8 @@ NOT_OWNED = {
     "/staff/surveys/<kind>/questions": "survey questions are the ministry's, for supervisors",
     "/staff/surveys/comments/<answer_id>/hide": "survey answers are anonymous and ministry-wide, for supervisors",
     "/staff/stats/<key>.csv": "a table of the ministry-wide KPIs, for supervisors (tested in test_stats)",
+    "/staff/stats/white-paper/<int:roc_year>": "the ministry's white paper, for supervisors (test_white_paper)",
+    "/staff/stats/white-paper/<int:roc_year>/preview": "the ministry's white paper, for supervisors (test_white_paper)",
 }
 
 
