@@ -16,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+#: 0 measures the history already in the database
 CASES = int(os.environ.get("BENCH_STATS_CASES", "100000"))
 USAGE_ROWS = int(os.environ.get("BENCH_USAGE_ROWS", "0"))
 #: a busy minute: cases opened and moved across every mission
@@ -56,15 +57,21 @@ def kpis_at_scale(app) -> None:
     from portal.missions.service import overseas_missions
     from portal.stats import kpis, rollups
     from portal.stats.demo import generate
+    from portal.stats.models import MonthlyCount, MonthlyHistogram, RollupPosition
     from portal.stats.periods import roc_year_of
     from portal.stats.views import _filters
 
     with app.app_context():
         missions = [m.id for m in overseas_missions(db.session)]
-        started = time.perf_counter()
-        with unit_of_work() as session:
-            written, events = generate(session, cases=CASES, mission_ids=missions)
-        print(f"generated {written:,} cases and {events:,} events in {time.perf_counter() - started:.0f} s")
+        if CASES:  # 0: measure the history already in the database
+            started = time.perf_counter()
+            with unit_of_work() as session:
+                written, events = generate(session, cases=CASES, mission_ids=missions)
+            print(f"generated {written:,} cases and {events:,} events in {time.perf_counter() - started:.0f} s")
+        with unit_of_work() as session:  # the rollups start from nothing (usage is folded apart: kept)
+            session.execute(sa.delete(MonthlyCount).where(MonthlyCount.measure.not_like("usage_%")))
+            session.execute(sa.delete(MonthlyHistogram))
+            session.execute(sa.delete(RollupPosition).where(RollupPosition.source.in_(list(rollups.SOURCES))))
         if USAGE_ROWS and db.engine.dialect.name == "postgresql":
             started = time.perf_counter()
             with unit_of_work() as session:

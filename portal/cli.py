@@ -32,7 +32,7 @@ def seed_command():
         from portal.stats.rollups import bring_up_to_date
 
         with unit_of_work() as session:  # a year and a quarter of cases, for the KPI dashboard
-            generate(session, cases=1500, mission_ids=[m.id for m in overseas_missions(session)])
+            generate(session, cases=1500, context=True, mission_ids=[m.id for m in overseas_missions(session)])
         bring_up_to_date(db.session, settled=True)
     click.echo(f"{countries} countries, {missions} missions, {accounts} demo accounts added.")
 

@@ -36,3 +36,28 @@ def load_demo_service_days(session, mission, officer) -> int:
                           is_open=True, sessions=[SessionPlan(time(9, 0), time(11, 30), dict(counter)),
                                                   SessionPlan(time(13, 30), time(16, 0), dict(counter))])
     return len(_VENUES)
+
+
+def load_demo_held_days(session, missions, *, months: int, seed: int = 115) -> int:
+    """Past service days held by about two in five missions over the last months, written in bulk for
+    the statistics' demonstration history (no sessions or bookings: only that they were held)."""
+    import random
+    import uuid
+
+    import sqlalchemy as sa
+
+    from portal.mobile.models import DayStatus, ServiceDay
+
+    chance, now, rows = random.Random(seed), utcnow(), []
+    for mission in missions:
+        if chance.random() > 0.42:
+            continue
+        for _ in range(chance.randint(1, 2 * max(months // 3, 1))):
+            held = (now - timedelta(days=chance.uniform(1, 30.4 * months))).date()
+            rows.append(dict(uid=uuid.uuid4().hex, mission_id=mission.id, day=held, timezone=mission.timezone,
+                             venue="Demonstration venue", address=mission.address, city=mission.city_en,
+                             country_code=mission.country_code, notes="", status=DayStatus.HELD, is_counter=False,
+                             sequence=0, created_at=now, updated_at=now, published_at=now, version=1))
+    if rows:
+        session.execute(sa.insert(ServiceDay), rows)
+    return len(rows)

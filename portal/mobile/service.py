@@ -246,3 +246,15 @@ def service_days_held(session: DbSession, *, first: date, before: date) -> dict[
         .where(ServiceDay.status == DayStatus.HELD, ServiceDay.is_counter.is_(False),
                ServiceDay.day >= first, ServiceDay.day < before)
         .group_by(ServiceDay.mission_id)).all())
+
+
+def bookings_for_statistics(session: DbSession, *, after_id: int, made_before: datetime, limit: int) -> list[tuple]:
+    """The bookings made after `after_id`, oldest first, as the statistics count them: (id, mission,
+    when made, service). Nothing about who booked."""
+    return [tuple(row) for row in session.execute(
+        sa.select(Booking.id, ServiceDay.mission_id, Booking.created_at, SessionQuota.service)
+        .join(SessionQuota, SessionQuota.id == Booking.quota_id)
+        .join(ServiceSession, ServiceSession.id == SessionQuota.session_id)
+        .join(ServiceDay, ServiceDay.id == ServiceSession.day_id)
+        .where(Booking.id > after_id, Booking.created_at <= made_before)
+        .order_by(Booking.id).limit(limit))]

@@ -30,7 +30,7 @@ def demo_command(cases, months):
 
     started = time.perf_counter()
     with unit_of_work() as session:
-        written, events = generate(session, cases=cases, months=months,
+        written, events = generate(session, cases=cases, months=months, context=True,
                                    mission_ids=[m.id for m in overseas_missions(session)])
     click.echo(f"{written} cases and {events} events written in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()

@@ -2,7 +2,7 @@
 
 Cases of every kind at the overseas missions over the last months, each with the events its workflow
 allows, from submission along the shortest path to a decision (most of them) or part of the way;
-hotline calls and survey answers beside them. Rows go in as multi-row INSERTs with ids chosen here,
+and, when asked, the mobile service days missions held and survey answers. Rows go in as multi-row INSERTs with ids chosen here,
 so a million cases take minutes, not hours. The summaries say they are demonstration data.
 """
 
@@ -60,9 +60,19 @@ def _reset_sequences(session: DbSession) -> None:
 
 
 def generate(session: DbSession, *, cases: int, months: int = 15, mission_ids: list[int],
-             now: datetime | None = None, seed: int = 115) -> tuple[int, int]:
-    """Write `cases` cases over the last `months` months with their events. Returns (cases, events).
-    Flushes in chunks; the caller commits."""
+             now: datetime | None = None, seed: int = 115, context: bool = False) -> tuple[int, int]:
+    """Write `cases` cases over the last `months` months with their events (and, with `context`, the
+    mobile service days missions held and survey answers, about one for every five cases). Returns
+    (cases, events). Flushes in chunks; the caller commits."""
+    if context:
+        from portal.missions.models import Mission
+        from portal.mobile.demo import load_demo_held_days
+        from portal.surveys.demo import load_demo_answers
+
+        load_demo_held_days(session, session.scalars(sa.select(Mission).where(Mission.id.in_(mission_ids))).all(),
+                            months=months, seed=seed)
+        load_demo_answers(session, services=list(KIND_WEIGHTS), mission_ids=mission_ids, answers=cases // 5,
+                          months=months, now=now, seed=seed)
     chance = random.Random(seed)
     now = now or utcnow()
     kinds = {k.workflow.kind: k.workflow for k in all_kinds() if k.workflow.kind in KIND_WEIGHTS}

@@ -163,7 +163,7 @@ def mission_scope(session: DbSession, filters: Filters):
     return (overseas if filters.region else missions), overseas
 
 
-def coverage_section(session: DbSession, filters: Filters, chinese: bool) -> Section:
+def coverage_section(session: DbSession, filters: Filters, now: Figures, before: Figures, chinese: bool) -> Section:
     period = filters.period
     _scope, overseas = mission_scope(session, filters)
     held_now = service_days_held(session, first=period.first_day, before=period.end)
@@ -196,10 +196,14 @@ def coverage_section(session: DbSession, filters: Filters, chinese: bool) -> Sec
                    for title, total, ran in regions],
                   total=[heading(_("Every region")), count_cell(len(ids)), count_cell(running),
                          share_cell(running, len(ids), of_people=False)])
-    by_mission = Table("coverage_missions", _("Mobile service days held, by mission"),
-                       [_("Mission"), _("Service days held"), _("The period before")],
-                       [[heading(m.name(chinese)), count_cell(held_now.get(m.id, 0)), count_cell(held_before.get(m.id, 0))]
-                        for m in overseas if held_now.get(m.id) or held_before.get(m.id)])
+    booked = {m.id: (now.count(rollups.BOOKINGS, None, m.id), before.count(rollups.BOOKINGS, None, m.id))
+              for m in overseas}
+    by_mission = Table("coverage_missions", _("Mobile service days held and bookings made, by mission"),
+                       [_("Mission"), _("Service days held"), _("The period before"), _("Bookings made"),
+                        _("The period before")],
+                       [[heading(m.name(chinese)), count_cell(held_now.get(m.id, 0)), count_cell(held_before.get(m.id, 0)),
+                         count_cell(booked[m.id][0]), count_cell(booked[m.id][1])]
+                        for m in overseas if held_now.get(m.id) or held_before.get(m.id) or any(booked[m.id])])
     chart = Chart("coverage-chart", _("Coverage by region, against the target"),
                   _("%(running)d of %(total)d overseas missions held at least one mobile service day: %(share)s.",
                     running=running, total=len(ids), share=headline.value.text)
@@ -442,7 +446,7 @@ def dashboard(session: DbSession, filters: Filters) -> list[Section]:
     scope, _overseas = mission_scope(session, filters)
     ids = {m.id for m in scope}
     now, before = Figures(session, filters.period, ids), Figures(session, filters.period.previous, ids)
-    return [coverage_section(session, filters, chinese),
+    return [coverage_section(session, filters, now, before, chinese),
             satisfaction_section(session, filters, chinese, scope),
             processing_section(session, filters, now, before, chinese, scope),
             mailbox_section(filters, now, before),

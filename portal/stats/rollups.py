@@ -27,6 +27,7 @@ from portal.core.db import DbSession, unit_of_work, utcnow
 from portal.core.workdays import TAIPEI, working_days_between
 from portal.documents.service import checks_for_statistics
 from portal.feedback.hotline import calls_for_statistics
+from portal.mobile.service import bookings_for_statistics
 from portal.stats.models import NO_MISSION, MonthlyCount, MonthlyHistogram, RollupPosition
 from portal.stats.upsert import add_counts
 
@@ -37,7 +38,7 @@ MAX_MINUTES = 60 * 24 * 30
 
 RECEIVED, DECIDED, IN_TIME = "received", "decided", "decided_in_time"
 PROCESSING_DAYS, FIRST_CONTACT_MINUTES = "processing_days", "first_contact_minutes"
-HOTLINE_CALLS, VERIFICATIONS = "hotline_calls", "verifications"
+HOTLINE_CALLS, VERIFICATIONS, BOOKINGS = "hotline_calls", "verifications", "bookings"
 
 
 def month_of(moment: datetime) -> str:
@@ -133,10 +134,17 @@ def _fold_verification_checks(session: DbSession, after_id: int, before: datetim
     return Folded(counts, Counter(), rows[-1][0] if rows else after_id, len(rows))
 
 
+def _fold_bookings(session: DbSession, after_id: int, before: datetime) -> Folded:
+    rows = bookings_for_statistics(session, after_id=after_id, made_before=before, limit=BATCH)
+    counts = Counter((BOOKINGS, str(service), mission_id, month_of(at)) for _id, mission_id, at, service in rows)
+    return Folded(counts, Counter(), rows[-1][0] if rows else after_id, len(rows))
+
+
 SOURCES = {
     "case_events": _fold_case_events,
     "hotline_calls": _fold_hotline_calls,
     "verification_checks": _fold_verification_checks,
+    "mobile_bookings": _fold_bookings,
 }
 
 

@@ -28,3 +28,8 @@ def test_two_app_copies_share_one_rate_limit_through_redis(app):
     assert keys, "the counts live in Redis, where every app copy reads them"
     client.delete(*keys)
     client.close()
+    from portal.extensions import db
+
+    for copy in (first, second):  # their connections closed here, not whenever they are collected
+        with copy.app_context():
+            db.engine.dispose()

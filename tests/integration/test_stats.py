@@ -428,6 +428,7 @@ def test_with_redis_every_app_copy_counts_there_and_the_worker_folds_each_batch_
     import redis
 
     from portal import create_app
+    from portal.extensions import db
     from portal.stats import usage
 
     client = redis.Redis.from_url(REDIS_URL)
@@ -451,6 +452,10 @@ def test_with_redis_every_app_copy_counts_there_and_the_worker_folds_each_batch_
         client.hset(batch, "view|advisories", 5)
         assert usage.fold_from_redis(client) == 0
     assert usage_rows(app)[("view", "advisories")] == 7
+    for copy in copies:  # their connections closed here, not whenever they are collected
+        with copy.app_context():
+            db.engine.dispose()
+    client.close()
 
 
 def test_the_demonstration_history_follows_each_workflow_and_counts_into_the_rollups(app):
@@ -476,7 +481,34 @@ def test_the_demonstration_history_follows_each_workflow_and_counts_into_the_rol
                 if event.from_status != event.to_status:
                     assert workflow.transition(event.from_status, event.action).target == event.to_status
             decided += any(workflow.status(e.to_status).counts_as_decided for e in history)
+        from portal.mobile.models import ServiceDay
+
+        held = db.session.scalars(sa.select(ServiceDay).where(ServiceDay.status == "held")).all()
+        from portal.surveys.models import SurveyAnswer
+
+        answers = db.session.scalar(sa.select(sa.func.count()).select_from(SurveyAnswer))
         db.session.remove()
+    assert held and all(not day.is_counter for day in held)  # the coverage has days to count
+    assert answers == 60  # and satisfaction answers to show
     assert sum(monthly(app, "decided").values()) == decided > 100
     received = sum(monthly(app, "received").values())
     assert received == len([c for c in cases if not workflow_for(c.kind).status(c.status).hidden_from_queue])
+
+
+def test_bookings_of_service_days_are_counted_per_mission(app, make_user, make_day, refresh_stats, dashboard):
+    from tests.fixtures.mobile import book
+
+    _day_id, uid, quotas = make_day(10, mission="tokyo")
+    for _ in range(3):
+        client = signed_in_client(app, make_user("citizen"))
+        assert book(client, uid, quotas[(0, "passport_renewal")]).status_code == 303
+    refresh_stats()
+    assert sum(monthly(app, "bookings", "passport_renewal").values()) == 3
+    with app.app_context():
+        from portal.core.workdays import taipei_today
+        from portal.stats.periods import roc_year_of
+
+        year = roc_year_of(taipei_today())
+    _client, response = dashboard(f"year={year}")
+    table = response.get_data(as_text=True).split('id="table-coverage_missions"')[1].split("</table>")[0]
+    assert mission_name(app, "tokyo") in table and ">3<" in table

@@ -1,8 +1,10 @@
 """ROC dates, working days on Taiwan's calendar, and case references."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from portal.core.i18n import roc_date
 from portal.core.refs import CROCKFORD, check_character, new_reference, normalise_reference
@@ -82,3 +84,13 @@ def test_the_check_character_catches_every_single_substitution():
                 changed = body[:position] + replacement + body[position + 1:]
                 assert check_character(changed) != check
     assert check in CROCKFORD
+
+
+@given(start=st.datetimes(min_value=datetime(2018, 1, 1), max_value=datetime(2030, 12, 31)),
+       minutes=st.integers(min_value=-60 * 24 * 40, max_value=60 * 24 * 1000))
+def test_working_days_between_counts_each_working_day_after_the_start_up_to_the_end(start, minutes):
+    begin = start.replace(tzinfo=UTC)
+    end = begin + timedelta(minutes=minutes)
+    first, last = begin.astimezone(TAIPEI).date(), end.astimezone(TAIPEI).date()
+    by_hand = sum(is_working_day(first + timedelta(days=n)) for n in range(1, (last - first).days + 1))
+    assert working_days_between(begin, end) == by_hand
