@@ -123,21 +123,37 @@ def _fold(session, day: date, counts: Counter) -> None:
 
 
 class BufferedUsage:
-    """Counts kept in the process and written together: one upsert per USAGE_FLUSH_SECONDS, not one
-    per request. What a process holds when it is killed is lost (at most those seconds of counts)."""
+    """Counts kept in the process and written together, by a thread of their own: one upsert per
+    USAGE_FLUSH_SECONDS, not one per request (0: with each request). What a process holds when it is
+    killed is lost (at most those seconds of counts)."""
 
     def __init__(self, app):
         self.app = app
         self.lock = threading.Lock()
         self.pending: dict[date, Counter] = {}
         self.flushed_at = time.monotonic()
+        #: a write is under way in the background
+        self.writing = False
 
     def add(self, day: date, counts: Counter) -> None:
+        every = self.app.config["USAGE_FLUSH_SECONDS"]
         with self.lock:
             self.pending.setdefault(day, Counter()).update(counts)
-            due = time.monotonic() - self.flushed_at >= self.app.config["USAGE_FLUSH_SECONDS"]
-        if due:
-            self.flush()
+            due = time.monotonic() - self.flushed_at >= every and not self.writing
+            self.writing = self.writing or (due and every > 0)
+        if due and every <= 0:
+            self.flush()  # written with each request (as the tests want)
+        elif due:
+            # Written beside the request, never in its way: a slow or lost database delays no page.
+            threading.Thread(target=self._flush_in_background, daemon=True).start()
+
+    def _flush_in_background(self) -> None:
+        try:
+            with self.app.app_context():
+                self.flush()
+        finally:
+            with self.lock:
+                self.writing = False
 
     def flush(self) -> None:
         with self.lock:

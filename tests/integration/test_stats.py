@@ -512,3 +512,31 @@ def test_bookings_of_service_days_are_counted_per_mission(app, make_user, make_d
     _client, response = dashboard(f"year={year}")
     table = response.get_data(as_text=True).split('id="table-coverage_missions"')[1].split("</table>")[0]
     assert mission_name(app, "tokyo") in table and ">3<" in table
+
+
+def test_buffered_counts_are_written_beside_the_requests_not_in_their_way(app, monkeypatch):
+    import time
+
+    from portal.stats import usage
+
+    monkeypatch.setitem(app.config, "USAGE_FLUSH_SECONDS", 0.01)
+    store = usage.BufferedUsage(app)
+    written = threading.Event()
+    slow_fold = usage._fold
+
+    def slow(*args, **kwargs):
+        time.sleep(0.5)  # a slow database
+        slow_fold(*args, **kwargs)
+        written.set()
+
+    monkeypatch.setattr(usage, "_fold", slow)
+    time.sleep(0.02)
+    started = time.monotonic()
+    store.add(MONDAY_115.date(), {("view", "advisories"): 1})
+    store.add(MONDAY_115.date(), {("view", "advisories"): 1})  # while the first write is under way
+    assert time.monotonic() - started < 0.3  # the request did not wait for the database
+    assert written.wait(5)
+    time.sleep(0.05)
+    with app.app_context():
+        store.flush()  # what came while the first write was under way
+    assert usage_rows(app) == {("view", "advisories"): 2}
