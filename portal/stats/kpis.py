@@ -11,7 +11,7 @@ from portal.advisories.regions import COUNTRY_REGION, REGIONS
 from portal.core.cases.registry import all_kinds
 from portal.core.cases.service import sla_days
 from portal.core.db import DbSession
-from portal.core.i18n import _, format_decimal, is_chinese
+from portal.core.i18n import _, format_decimal, format_month, is_chinese
 from portal.feedback.models import Outcome
 from portal.feedback.workflow import MAILBOX
 from portal.missions.service import HEADQUARTERS_CODE, list_missions
@@ -88,6 +88,19 @@ def _counts(session: DbSession, months: list[str]) -> dict[tuple[str, str, int],
     return {(measure, kind, mission_id): int(total) for measure, kind, mission_id, total in rows}
 
 
+#: the case measures followed month by month
+TREND_MEASURES = (rollups.RECEIVED, rollups.DECIDED, rollups.IN_TIME)
+
+
+def _monthly(session: DbSession, months: list[str]) -> dict[tuple[str, str, int, str], int]:
+    """(measure, kind, mission, month) → count, for the case measures of a trend."""
+    rows = session.execute(
+        sa.select(MonthlyCount.measure, MonthlyCount.kind, MonthlyCount.mission_id, MonthlyCount.month,
+                  MonthlyCount.count)
+        .where(MonthlyCount.month.in_(months), MonthlyCount.measure.in_(TREND_MEASURES)))
+    return {(measure, kind, mission_id, month): int(n) for measure, kind, mission_id, month, n in rows}
+
+
 def _histograms(session: DbSession, months: list[str]) -> dict[tuple[str, str, int], dict[int, int]]:
     """(measure, kind, mission) → value → how many, over the months."""
     found: dict[tuple[str, str, int], dict[int, int]] = defaultdict(dict)
@@ -127,8 +140,14 @@ class Figures:
 
     def __init__(self, session: DbSession, period: Period, mission_ids: set[int]):
         self.mission_ids = mission_ids
+        self.months = period.months
         self.counts = _counts(session, period.months)
         self.histograms = _histograms(session, period.months)
+        self.monthly = _monthly(session, period.months)
+
+    def in_month(self, month: str, measure: str, kind: str | None = None) -> int:
+        return sum(n for (m, k, mission, when), n in self.monthly.items()
+                   if when == month and m == measure and (kind is None or k == kind) and mission in self.mission_ids)
 
     def count(self, measure: str, kind: str | None = None, mission_id: int | None = None) -> int:
         return sum(n for (m, k, mission), n in self.counts.items()
@@ -262,7 +281,24 @@ def processing_section(session: DbSession, filters: Filters, now: Figures, befor
                   if decided and not too_few(decided) else _("Too few cases were decided in the period to show."),
                   bars, target=aim, target_text=_target_text(aim),
                   unit="%")
-    return Section("processing", _("Volumes and processing times"), [headline], [chart], [by_kind, missions_table],
+    chosen = filters.kind or None
+    trend = Table("processing_months", _("Cases by month"),
+                  [_("Month"), _("Received"), _("Decided"), _("Decided within the service level")],
+                  [[heading(format_month(month)), count_cell(now.in_month(month, rollups.RECEIVED, chosen)),
+                    count_cell(now.in_month(month, rollups.DECIDED, chosen)),
+                    share_cell(now.in_month(month, rollups.IN_TIME, chosen), now.in_month(month, rollups.DECIDED, chosen))]
+                   for month in now.months],
+                  total=[heading(_("The whole period")), count_cell(now.count(rollups.RECEIVED, chosen)),
+                         count_cell(decided), share_cell(in_time, decided)])
+    trend.suppress([1, 2], {2: [3]})
+    busiest = max((row[1].number or 0 for row in trend.rows), default=0)
+    trend_chart = Chart("processing-trend", _("Cases received, by month"),
+                        _("%(received)s cases were received in the period.",
+                          received=format_decimal(now.count(rollups.RECEIVED, chosen))),
+                        [Bar(row[0].text, row[1].number, row[1].text) for row in trend.rows if row[1].number is not None],
+                        scale=float(busiest) or 1.0)
+    return Section("processing", _("Volumes and processing times"), [headline], [chart, trend_chart],
+                   [by_kind, trend, missions_table],
                    note=_("Working days from submission to the decision (time waiting on the applicant included); "
                           "“within the service level” counts decisions by their due date, which waiting on the "
                           "applicant moves on."))

@@ -382,7 +382,7 @@ def test_the_tables_download_as_csv_and_as_one_workbook(app, supervisor, case_hi
     workbook = client.get("/staff/stats.xlsx?year=115")
     assert workbook.status_code == 200 and workbook.headers["Content-Disposition"].endswith(".xlsx")
     book = openpyxl.load_workbook(io.BytesIO(workbook.data))
-    assert len(book.sheetnames) == 12
+    assert len(book.sheetnames) == 13  # every table of the dashboard
     sheet = book[next(name for name in book.sheetnames if "Volumes and processing time" in name)]
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert ["General enquiry", 5, 5, 100] in [row[:4] for row in values]
@@ -540,3 +540,19 @@ def test_buffered_counts_are_written_beside_the_requests_not_in_their_way(app, m
     with app.app_context():
         store.flush()  # what came while the first write was under way
     assert usage_rows(app) == {("view", "advisories"): 2}
+
+
+def test_the_figures_follow_the_months_of_the_period(app, dashboard, case_history, refresh_stats):
+    for month_start in (MONDAY_115, MONDAY_115 + timedelta(days=35)):  # March and April
+        for _ in range(6):
+            case_history("enquiry", [("start", 1), ("answer", 24)], opened=month_start)
+    case_history("enquiry", [("start", 1)], opened=MONDAY_115 + timedelta(days=70))  # one in May
+    refresh_stats()
+    _client, response = dashboard("year=115&quarter=2")
+    table = response.get_data(as_text=True).split('id="table-processing_months"')[1].split("</table>")[0]
+    april = table.split("April 2026")[1].split("</tr>")[0]
+    may = table.split("May 2026")[1].split("</tr>")[0]
+    assert ">6<" in april and "100 %" in april
+    assert "fewer than 5" in may and "March" not in table  # the quarter's months only
+    assert ">7<" in table.split("The whole period")[1]
+    assert response.get_data(as_text=True).count('id="processing-trend"') == 1
