@@ -163,7 +163,8 @@ def bring_up_to_date(session: DbSession, *, now: datetime | None = None, settled
                 folded = fold(session, position.last_id, before)
                 add_counts(session, MonthlyCount, folded.counts)
                 add_counts(session, MonthlyHistogram, folded.histograms)
-                position.last_id, position.updated_at = folded.last_id, utcnow()
+                if folded.read:  # the time the figures last changed (what cached pages are keyed by)
+                    position.last_id, position.updated_at = folded.last_id, utcnow()
             read += folded.read
             if folded.read < BATCH:
                 break
@@ -171,5 +172,5 @@ def bring_up_to_date(session: DbSession, *, now: datetime | None = None, settled
 
 
 def figures_up_to(session: DbSession) -> datetime | None:
-    """When the case figures were last brought up to date."""
+    """When the case figures last changed."""
     return session.scalar(sa.select(RollupPosition.updated_at).where(RollupPosition.source == "case_events"))

@@ -15,7 +15,7 @@ from portal.core.roles import Role
 from portal.core.text import is_digits
 from portal.core.web import public_cacheable, refuse
 from portal.core.workdays import taipei_today
-from portal.extensions import cache, db
+from portal.extensions import cache, db, limiter
 from portal.missions.service import mission_choices
 from portal.stats import kpis, pdf, rollups, usage, white_paper
 from portal.stats.forms import DashboardFilterForm, WhitePaperForm
@@ -26,6 +26,8 @@ bp.after_app_request(usage.after_request)
 
 #: how many ROC years back the year filter offers
 YEARS_SHOWN = 6
+#: a PDF not yet in the cache takes about a second to make: one address may not ask for many at once
+PDF_PER_ADDRESS = "20 per minute"
 
 
 def _number(value: str | None, low: int, high: int) -> int | None:
@@ -169,6 +171,7 @@ def white_paper_page(roc_year):
 
 @bp.route("/statistics/white-paper/<int:roc_year>.pdf")
 @policy.public
+@limiter.limit(PDF_PER_ADDRESS)
 def white_paper_pdf(roc_year):
     """The published paper as a PDF in the reader's language (WeasyPrint), kept a while in the cache."""
     paper = _published_paper(roc_year)

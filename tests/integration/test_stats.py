@@ -556,3 +556,18 @@ def test_the_figures_follow_the_months_of_the_period(app, dashboard, case_histor
     assert "fewer than 5" in may and "March" not in table  # the quarter's months only
     assert ">7<" in table.split("The whole period")[1]
     assert response.get_data(as_text=True).count('id="processing-trend"') == 1
+
+
+def test_a_round_with_nothing_new_leaves_the_figures_time_alone(app, case_history, refresh_stats):
+    from portal.extensions import db
+    from portal.stats.rollups import figures_up_to
+
+    case_history("enquiry", [("start", 1)])
+    refresh_stats()
+    with app.app_context():
+        changed = figures_up_to(db.session)
+        db.session.remove()
+    assert refresh_stats() == 0
+    with app.app_context():
+        assert figures_up_to(db.session) == changed  # what the PDF's cache is keyed by
+        db.session.remove()

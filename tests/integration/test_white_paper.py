@@ -191,3 +191,11 @@ def test_a_year_outside_the_plan_has_no_paper(app, supervisor, client):
     assert editor.get("/staff/stats/white-paper/98").status_code == 404
     assert editor.get("/staff/stats/white-paper/999").status_code == 404
     assert client.get("/statistics/white-paper/98").status_code == 404
+
+
+def test_one_address_cannot_ask_for_many_pdfs_at_once(app, supervisor, client):
+    signed_in_client(app, supervisor).post("/staff/stats/white-paper/115", data={**INTRODUCTION, "action": "publish"})
+    statuses = [client.get("/statistics/white-paper/115.pdf").status_code for _ in range(21)]
+    assert statuses[:20] == [200] * 20 and statuses[20] == 429
+    other = client.get("/statistics/white-paper/115.pdf", environ_base={"REMOTE_ADDR": "192.0.2.77"})
+    assert other.status_code == 200
