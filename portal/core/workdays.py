@@ -16,6 +16,16 @@ def taipei_today(now: datetime | None = None) -> date:
     return (now or utcnow()).astimezone(TAIPEI).date()
 
 
+def month_key(day: date) -> str:
+    """YYYY-MM: how figures and survey answers name the month they are counted in."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def taipei_month(moment: datetime | None = None) -> str:
+    """The month in Taipei of a moment (now by default)."""
+    return month_key(taipei_today(moment))
+
+
 @lru_cache(maxsize=32)
 def _holidays(year: int):
     return holidays.country_holidays("TW", years=year)

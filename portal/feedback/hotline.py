@@ -211,11 +211,10 @@ def call_for_case(session, case) -> HotlineCall | None:
     return session.scalar(sa.select(HotlineCall).where(HotlineCall.case_id == case.id))
 
 
-def calls_for_statistics(session, *, after_id: int, logged_before: datetime, limit: int
-                         ) -> list[tuple[int, int, datetime, str]]:
-    """The calls logged after `after_id` (and before `logged_before`), oldest first, as the statistics
-    count them: (id, mission, when the call came in, outcome). Nothing about the caller."""
+def calls_for_statistics(session, *, after_id: int, limit: int) -> list[tuple]:
+    """The calls logged after `after_id`, in the order they were logged, as the statistics count them:
+    (id, when logged, mission, when the call came in, outcome). Nothing about the caller."""
     return [tuple(row) for row in session.execute(
-        sa.select(HotlineCall.id, HotlineCall.mission_id, HotlineCall.called_at, HotlineCall.outcome)
-        .where(HotlineCall.id > after_id, HotlineCall.created_at <= logged_before)
-        .order_by(HotlineCall.id).limit(limit))]
+        sa.select(HotlineCall.id, HotlineCall.created_at, HotlineCall.mission_id, HotlineCall.called_at,
+                  HotlineCall.outcome)
+        .where(HotlineCall.id > after_id).order_by(HotlineCall.id).limit(limit))]

@@ -248,13 +248,13 @@ def service_days_held(session: DbSession, *, first: date, before: date) -> dict[
         .group_by(ServiceDay.mission_id)).all())
 
 
-def bookings_for_statistics(session: DbSession, *, after_id: int, made_before: datetime, limit: int) -> list[tuple]:
-    """The bookings made after `after_id`, oldest first, as the statistics count them: (id, mission,
-    when made, service). Nothing about who booked."""
+def bookings_for_statistics(session: DbSession, *, after_id: int, limit: int) -> list[tuple]:
+    """The bookings made after `after_id`, oldest first, as the statistics count them: (id, when made,
+    mission, service). Nothing about who booked."""
     return [tuple(row) for row in session.execute(
-        sa.select(Booking.id, ServiceDay.mission_id, Booking.created_at, SessionQuota.service)
+        sa.select(Booking.id, Booking.created_at, ServiceDay.mission_id, SessionQuota.service)
         .join(SessionQuota, SessionQuota.id == Booking.quota_id)
         .join(ServiceSession, ServiceSession.id == SessionQuota.session_id)
         .join(ServiceDay, ServiceDay.id == ServiceSession.day_id)
-        .where(Booking.id > after_id, Booking.created_at <= made_before)
+        .where(Booking.id > after_id)
         .order_by(Booking.id).limit(limit))]

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from portal.core.i18n import _, is_chinese
+from portal.core.workdays import month_key
 
 ROC_OFFSET = 1911
 
@@ -33,7 +34,7 @@ class Period:
     @property
     def months(self) -> list[str]:
         """YYYY-MM of each month in the period, oldest first."""
-        return [f"{self.year:04d}-{number:02d}" for number in self.month_numbers]
+        return [month_key(date(self.year, number, 1)) for number in self.month_numbers]
 
     @property
     def first_day(self) -> date:

@@ -2,9 +2,10 @@
 
 Each source table is read in id order from where the last round stopped, in batches, and folded
 into counts per measure × kind × mission × month (Taipei): one join per batch, a few upserts, and the
-new position, in one transaction. Rows younger than STATS_ROLLUP_LAG_SECONDS wait for the next round:
-on PostgreSQL ids are handed out before commit, so a row may appear after one with a higher id, and
-the lag lets every transaction that was writing commit before its rows are read past.
+new position, in one transaction. Reading stops at the first row younger than STATS_ROLLUP_LAG_SECONDS,
+which waits for a later round with all after it: on PostgreSQL ids are handed out before commit, so a
+row may appear after one with a higher id, and the lag lets every transaction that was writing commit
+before its rows are read past.
 
 Case figures:
 - received: the case entered a status staff work on (for the mailbox, when the address was confirmed);
@@ -14,6 +15,7 @@ Case figures:
 """
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from portal.core.cases.models import Case, CaseEvent
 from portal.core.cases.registry import all_kinds
 from portal.core.db import DbSession, unit_of_work, utcnow
-from portal.core.workdays import TAIPEI, working_days_between
+from portal.core.workdays import taipei_month, working_days_between
 from portal.documents.service import checks_for_statistics
 from portal.feedback.hotline import calls_for_statistics
 from portal.mobile.service import bookings_for_statistics
@@ -41,17 +43,24 @@ PROCESSING_DAYS, FIRST_CONTACT_MINUTES = "processing_days", "first_contact_minut
 HOTLINE_CALLS, VERIFICATIONS, BOOKINGS = "hotline_calls", "verifications", "bookings"
 
 
-def month_of(moment: datetime) -> str:
-    local = moment.astimezone(TAIPEI)
-    return f"{local.year:04d}-{local.month:02d}"
-
-
 @dataclass
 class Folded:
     counts: Counter
     histograms: Counter
     last_id: int
     read: int
+    #: the batch stopped at a row younger than the lag: the rest waits for a later round
+    held_back: bool = False
+
+
+def _settled(rows: Sequence, before: datetime, *, at: int = 1) -> tuple[Sequence, bool]:
+    """The rows (in id order, their time of writing at index `at`) up to the first one younger than
+    the lag. Reading stops there rather than skipping it: a lower id written before it may not be
+    committed yet, and the position must never pass a row it has not read."""
+    for index, row in enumerate(rows):
+        if row[at] > before:
+            return rows[:index], True
+    return rows, False
 
 
 def _position(session: DbSession, source: str) -> RollupPosition:
@@ -77,7 +86,8 @@ def _fold_case_events(session: DbSession, after_id: int, before: datetime) -> Fo
         sa.select(CaseEvent.id, CaseEvent.case_id, CaseEvent.at, CaseEvent.action, CaseEvent.from_status,
                   CaseEvent.to_status, Case.kind, Case.mission_id, Case.submitted_at, Case.due_at)
         .join(Case, Case.id == CaseEvent.case_id)
-        .where(CaseEvent.id > after_id, CaseEvent.at <= before).order_by(CaseEvent.id).limit(BATCH)).all()
+        .where(CaseEvent.id > after_id).order_by(CaseEvent.id).limit(BATCH)).all()
+    rows, held_back = _settled(rows, before, at=2)
     workflows = {k.workflow.kind: k.workflow for k in all_kinds()}
     decisions: dict[str, list] = {}
     contacts: dict[str, list] = {}
@@ -87,7 +97,7 @@ def _fold_case_events(session: DbSession, after_id: int, before: datetime) -> Fo
         workflow = workflows.get(row.kind)
         if workflow is None:
             continue
-        month = month_of(row.at)
+        month = taipei_month(row.at)
         if row.action == workflow.first_contact_action:
             contacts.setdefault(row.kind, []).append(row)
         if row.from_status == row.to_status:
@@ -105,7 +115,7 @@ def _fold_case_events(session: DbSession, after_id: int, before: datetime) -> Fo
         for row in found:
             if first.get(row.case_id) != row.id:
                 continue  # decided before: answered again after the writer answered back
-            month = month_of(row.at)
+            month = taipei_month(row.at)
             counts[(DECIDED, kind, row.mission_id, month)] += 1
             if row.at <= row.due_at:
                 counts[(IN_TIME, kind, row.mission_id, month)] += 1
@@ -117,27 +127,27 @@ def _fold_case_events(session: DbSession, after_id: int, before: datetime) -> Fo
         for row in found:
             if first.get(row.case_id) == row.id:
                 minutes = min(max(int((row.at - row.submitted_at).total_seconds() // 60), 0), MAX_MINUTES)
-                histograms[(FIRST_CONTACT_MINUTES, kind, row.mission_id, month_of(row.at), minutes)] += 1
-    return Folded(counts, histograms, rows[-1].id if rows else after_id, len(rows))
+                histograms[(FIRST_CONTACT_MINUTES, kind, row.mission_id, taipei_month(row.at), minutes)] += 1
+    return Folded(counts, histograms, rows[-1].id if rows else after_id, len(rows), held_back)
 
 
 def _fold_hotline_calls(session: DbSession, after_id: int, before: datetime) -> Folded:
-    rows = calls_for_statistics(session, after_id=after_id, logged_before=before, limit=BATCH)
-    counts = Counter((HOTLINE_CALLS, str(outcome), mission_id, month_of(called_at))
-                     for _id, mission_id, called_at, outcome in rows)
-    return Folded(counts, Counter(), rows[-1][0] if rows else after_id, len(rows))
+    rows, held_back = _settled(calls_for_statistics(session, after_id=after_id, limit=BATCH), before)
+    counts = Counter((HOTLINE_CALLS, str(outcome), mission_id, taipei_month(called_at))
+                     for _id, _logged, mission_id, called_at, outcome in rows)
+    return Folded(counts, Counter(), rows[-1][0] if rows else after_id, len(rows), held_back)
 
 
 def _fold_verification_checks(session: DbSession, after_id: int, before: datetime) -> Folded:
-    rows = checks_for_statistics(session, after_id=after_id, made_before=before, limit=BATCH)
-    counts = Counter((VERIFICATIONS, str(result), NO_MISSION, month_of(at)) for _id, at, result in rows)
-    return Folded(counts, Counter(), rows[-1][0] if rows else after_id, len(rows))
+    rows, held_back = _settled(checks_for_statistics(session, after_id=after_id, limit=BATCH), before)
+    counts = Counter((VERIFICATIONS, str(result), NO_MISSION, taipei_month(at)) for _id, at, result in rows)
+    return Folded(counts, Counter(), rows[-1][0] if rows else after_id, len(rows), held_back)
 
 
 def _fold_bookings(session: DbSession, after_id: int, before: datetime) -> Folded:
-    rows = bookings_for_statistics(session, after_id=after_id, made_before=before, limit=BATCH)
-    counts = Counter((BOOKINGS, str(service), mission_id, month_of(at)) for _id, mission_id, at, service in rows)
-    return Folded(counts, Counter(), rows[-1][0] if rows else after_id, len(rows))
+    rows, held_back = _settled(bookings_for_statistics(session, after_id=after_id, limit=BATCH), before)
+    counts = Counter((BOOKINGS, str(service), mission_id, taipei_month(at)) for _id, at, mission_id, service in rows)
+    return Folded(counts, Counter(), rows[-1][0] if rows else after_id, len(rows), held_back)
 
 
 SOURCES = {
@@ -166,7 +176,7 @@ def bring_up_to_date(session: DbSession, *, now: datetime | None = None, settled
                 if folded.read:  # the time the figures last changed (what cached pages are keyed by)
                     position.last_id, position.updated_at = folded.last_id, utcnow()
             read += folded.read
-            if folded.read < BATCH:
+            if folded.held_back or folded.read < BATCH:
                 break
     return read
 

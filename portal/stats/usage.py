@@ -18,7 +18,7 @@ from flask import current_app, g, request
 
 from portal.advisories.edge_cache import STORE_HEADER
 from portal.core.db import separate_transaction, utcnow
-from portal.core.workdays import taipei_today
+from portal.core.workdays import month_key, taipei_today
 from portal.stats.models import NO_MISSION, MonthlyCount, RollupPosition, UsageDay
 from portal.stats.upsert import add_counts
 
@@ -117,7 +117,7 @@ def store():
 def _fold(session, day: date, counts: Counter) -> None:
     """Add a day's counts to the daily rows and to the monthly figures the dashboard reads."""
     add_counts(session, UsageDay, Counter({(event, day, service): n for (event, service), n in counts.items()}))
-    month = f"{day.year:04d}-{day.month:02d}"
+    month = month_key(day)
     add_counts(session, MonthlyCount, Counter({(f"usage_{event}", service, NO_MISSION, month): n
                                                for (event, service), n in counts.items()}))
 

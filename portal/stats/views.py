@@ -14,18 +14,15 @@ from portal.core.refusal import Refused
 from portal.core.roles import Role
 from portal.core.text import is_digits
 from portal.core.web import public_cacheable, refuse
-from portal.core.workdays import taipei_today
 from portal.extensions import cache, db, limiter
 from portal.missions.service import mission_choices
 from portal.stats import kpis, pdf, rollups, usage, white_paper
 from portal.stats.forms import DashboardFilterForm, WhitePaperForm
-from portal.stats.periods import Period, roc_year_of
+from portal.stats.periods import Period
 
 bp = Blueprint("stats", __name__)
 bp.after_app_request(usage.after_request)
 
-#: how many ROC years back the year filter offers
-YEARS_SHOWN = 6
 #: a PDF not yet in the cache takes about a second to make: one address may not ask for many at once
 PDF_PER_ADDRESS = "20 per minute"
 
@@ -37,8 +34,8 @@ def _number(value: str | None, low: int, high: int) -> int | None:
 def _filters() -> tuple[DashboardFilterForm, kpis.Filters]:
     """The form as the supervisor filled it, and the filters it means (anything unknown left out)."""
     form = DashboardFilterForm(request.args)
-    this_year = roc_year_of(taipei_today())
-    years = list(range(this_year, this_year - YEARS_SHOWN, -1))
+    # Every year since the plan set its KPIs, newest first: the same years a white paper may cover.
+    years = white_paper.years_open()
     chinese = is_chinese()
     form.year.choices = choices([(str(y), Period(y).title) for y in years])
     form.quarter.choices = choices([("", _("The whole year"))] + [(str(q), _("Quarter %(number)d", number=q))
@@ -49,7 +46,7 @@ def _filters() -> tuple[DashboardFilterForm, kpis.Filters]:
     form.mission_id.choices = mission_choices(db.session, chinese=chinese, overseas_only=False, blank=_("Every mission"))
     kinds = [(k.workflow.kind, k.workflow.title) for k in all_kinds()]
     form.kind.choices = choices([("", _("Every service"))] + kinds)
-    year = _number(form.year.data, years[-1], years[0]) or this_year
+    year = _number(form.year.data, years[-1], years[0]) or years[0]
     form.year.data = str(year)
     month = _number(form.month.data, 1, 12)
     quarter = None if month else _number(form.quarter.data, 1, 4)

@@ -22,7 +22,7 @@ from portal.core.export import csv_text
 from portal.core.i18n import _
 from portal.core.outbox import queue_email
 from portal.core.refusal import Refused
-from portal.core.workdays import taipei_today
+from portal.core.workdays import taipei_month, taipei_today
 from portal.surveys.models import (
     Channel,
     ContactRequest,
@@ -47,8 +47,7 @@ def _hash(token: str) -> str:
 
 def month_of(moment: datetime) -> str:
     """YYYY-MM of the day in Taipei: the finest time an answer keeps."""
-    day = taipei_today(moment)
-    return f"{day.year:04d}-{day.month:02d}"
+    return taipei_month(moment)
 
 
 def _latest(session: DbSession, service: str) -> SurveyVersion | None:

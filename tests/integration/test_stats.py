@@ -571,3 +571,12 @@ def test_a_round_with_nothing_new_leaves_the_figures_time_alone(app, case_histor
     with app.app_context():
         assert figures_up_to(db.session) == changed  # what the PDF's cache is keyed by
         db.session.remove()
+
+
+def test_a_young_row_holds_back_the_rows_after_it_instead_of_being_skipped(app, case_history, refresh_stats):
+    young = datetime.now(UTC).replace(microsecond=0)
+    case_history("enquiry", opened=young)  # written first, just now
+    case_history("enquiry")  # written after it, but dated in March
+    assert refresh_stats(now=young + timedelta(seconds=10)) == 0  # the first is inside the lag: both wait
+    assert refresh_stats(now=young + timedelta(seconds=31)) == 2  # then both are read, none passed over
+    assert sum(monthly(app, "received").values()) == 2
