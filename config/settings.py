@@ -92,6 +92,12 @@ class BaseConfig:
     }
     DOCUMENT_MAX_FILES = 10
     DOCUMENT_MAX_FILE_MB = 10
+
+    # Visas: the visitor visa's fee by entries (in VISA_FEE_CURRENCY), and whether the visa pages say
+    # that their rules are the demonstration set (true until staff have entered the real ones).
+    VISA_FEES = {"single": 1600, "multiple": 3200}
+    VISA_FEE_CURRENCY = "TWD"
+    VISA_RULES_ARE_DEMO = True
     DOCUMENT_VERIFY_RATE_LIMIT = "30 per minute"
     DOCUMENT_SIGNING_KEY = None
     #: development and testing derive a signing key from SECRET_KEY; production must be given one

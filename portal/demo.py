@@ -44,4 +44,8 @@ def load_demo_accounts(session) -> int:
 
     load_demo_advisories(session, editor=session.scalar(sa.select(User).where(User.email == "officer@example.tw")),
                          publisher=session.scalar(sa.select(User).where(User.email == "supervisor@example.tw")))
+    from portal.visas.demo import load_demo_rules
+
+    load_demo_rules(session, proposer=session.scalar(sa.select(User).where(User.email == "supervisor@example.tw")),
+                    publisher=session.scalar(sa.select(User).where(User.email == "admin@example.tw")))
     return added

@@ -12,7 +12,7 @@ from werkzeug.http import is_resource_modified, parse_accept_header, parse_cooki
 
 from portal.core.i18n import negotiate_locale
 
-PREFIXES = ("/advisories", "/api/v1/advisories")
+PREFIXES = ("/advisories", "/api/v1/advisories", "/visas", "/api/v1/visa-requirements")
 #: set by the application on a response that may be stored; never sent to the browser
 STORE_HEADER = "X-Portal-Edge-Key"
 STATE_KEY = "advisories:published-state"  # written by public_cache

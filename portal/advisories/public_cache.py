@@ -23,6 +23,14 @@ from portal.core.i18n import get_locale
 from portal.extensions import cache
 
 STATE_SECONDS = 15
+#: other public facts these pages show (a country's visa rules): source(db_session) → (fingerprint, last change)
+_STATE_SOURCES: list = []
+
+
+def add_state_source(source) -> None:
+    """A domain whose published facts appear on the cached public pages adds what identifies them."""
+    if source not in _STATE_SOURCES:
+        _STATE_SOURCES.append(source)
 
 
 def _compute_state(db_session) -> dict:
@@ -34,8 +42,11 @@ def _compute_state(db_session) -> dict:
         Banner.starts_at <= now, Banner.ends_at > now).order_by(Banner.starts_at.desc()).limit(1)).first()
     next_change = db_session.scalar(sa.select(sa.func.min(sa.case(
         (Banner.starts_at > now, Banner.starts_at), else_=Banner.ends_at))).where(Banner.ends_at > now))
-    fingerprint = f"{last_published}|{last_reviewed}|{count}|{top_id}|{banner.id if banner else ''}"
-    changed = max(filter(None, [last_published, last_reviewed, banner.starts_at if banner else None]), default=None)
+    extra = [source(db_session) for source in _STATE_SOURCES]
+    fingerprint = "|".join([f"{last_published}|{last_reviewed}|{count}|{top_id}|{banner.id if banner else ''}",
+                            *(text for text, _changed in extra)])
+    changed = max(filter(None, [last_published, last_reviewed, banner.starts_at if banner else None,
+                                *(moment for _text, moment in extra)]), default=None)
     seconds = STATE_SECONDS
     if next_change is not None:
         seconds = max(1, min(seconds, int((next_change - now).total_seconds())))

@@ -4,6 +4,9 @@ LEVELS = ["grey", "yellow", "orange", "red"]
 INDICATORS = ["crime", "terrorism", "civil_unrest", "health", "natural_disaster", "time_limited_event",
               "kidnapping", "wrongful_detention", "prc_treaty"]
 
+TREATMENTS = ["exempt", "landing", "evisa", "visa"]
+PURPOSES = ["tourism", "business", "family", "study", "work"]
+
 _SUMMARY_FIELDS = {
     "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
     "name": {"$ref": "#/components/schemas/Text"},
@@ -76,6 +79,33 @@ SCHEMAS = {
                        "commentary": {"$ref": "#/components/schemas/Text"},
                        "headlines": {"type": "array", "items": {"$ref": "#/components/schemas/Headline"}},
                        "tables": {"type": "array", "items": {"$ref": "#/components/schemas/FigureTable"}}}},
+    "VisaRule": {
+        "type": "object", "additionalProperties": False,
+        "required": ["treatment", "stay_days", "conditions", "effective_from", "change_note"],
+        "description": "One version of a rule. exempt: visa-free; landing: visa on arrival; evisa: eVisa or online "
+                       "travel authorisation; visa: a visa from a mission before travel. stay_days is the longest "
+                       "stay (null for a visa, whose stay is set when it is issued).",
+        "properties": {"treatment": {"enum": TREATMENTS}, "stay_days": {"type": ["integer", "null"], "minimum": 1},
+                       "conditions": {"$ref": "#/components/schemas/Text"},
+                       "effective_from": {"type": "string", "format": "date"},
+                       "change_note": {"$ref": "#/components/schemas/Text"}}},
+    "VisaRequirementSummary": {
+        "type": "object", "additionalProperties": False,
+        "required": ["nationality", "name", "purpose", "rule", "url"],
+        "properties": {"nationality": {"type": "string", "pattern": "^[A-Z]{2}$"},
+                       "name": {"$ref": "#/components/schemas/Text"}, "purpose": {"enum": PURPOSES},
+                       "rule": {"$ref": "#/components/schemas/VisaRule"}, "url": {"type": "string", "format": "uri"}}},
+    "VisaRequirements": {
+        "type": "object", "additionalProperties": False, "required": ["nationality", "name", "as_of", "purposes"],
+        "properties": {
+            "nationality": {"type": "string", "pattern": "^[A-Z]{2}$"}, "name": {"$ref": "#/components/schemas/Text"},
+            "as_of": {"type": "string", "format": "date"},
+            "purposes": {"type": "array", "items": {
+                "type": "object", "additionalProperties": False, "required": ["purpose", "current", "upcoming", "history"],
+                "properties": {"purpose": {"enum": PURPOSES},
+                               "current": {"oneOf": [{"$ref": "#/components/schemas/VisaRule"}, {"type": "null"}]},
+                               "upcoming": {"type": "array", "items": {"$ref": "#/components/schemas/VisaRule"}},
+                               "history": {"type": "array", "items": {"$ref": "#/components/schemas/VisaRule"}}}}}}},
     "WhitePaper": {
         "type": "object", "additionalProperties": False,
         "required": ["roc_year", "year", "published_at", "introduction", "sections"],
@@ -97,10 +127,13 @@ def document(server_url: str) -> dict:
 
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Consular Services Portal: travel advice and statistics", "version": "1.0.0",
+        "info": {"title": "Consular Services Portal: travel advice, visa requirements and statistics",
+                 "version": "1.1.0",
                  "description": "Published travel-safety levels and advice of the Ministry of Foreign Affairs, "
-                                "Republic of China (Taiwan), and the figures of its published citizen service "
-                                "white papers. Drafts and scheduled editions are never included."},
+                                "Republic of China (Taiwan), the visa requirements for foreigners visiting Taiwan, "
+                                "and the figures of its published citizen service white papers. Drafts and "
+                                "unpublished changes are never included; published changes with a later date are "
+                                "shown as upcoming."},
         "servers": [{"url": server_url}],
         "paths": {
             "/api/v1/advisories": {"get": {
@@ -119,6 +152,24 @@ def document(server_url: str) -> dict:
                     "country": {"type": "string"},
                     "history": {"type": "array", "items": {"$ref": "#/components/schemas/HistoryEntry"}}}},
                     "The change history"), "404": not_found}}},
+            "/api/v1/visa-requirements": {"get": {
+                "operationId": "listVisaRequirements",
+                "summary": "What foreigners of every nationality need to visit Taiwan, as of today (Taipei)",
+                "parameters": [{"name": "purpose", "in": "query", "required": False,
+                                "description": "Only this purpose", "schema": {"enum": PURPOSES}}],
+                "responses": {"200": ok({"type": "object", "required": ["as_of", "requirements"], "properties": {
+                    "as_of": {"type": "string", "format": "date"},
+                    "requirements": {"type": "array",
+                                     "items": {"$ref": "#/components/schemas/VisaRequirementSummary"}}}},
+                    "The rule in force for every nationality and purpose"),
+                    "400": {"description": "Not a purpose", "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+            "/api/v1/visa-requirements/{nationality}": {"get": {
+                "operationId": "getVisaRequirements",
+                "summary": "One nationality's rules for every purpose: in force, scheduled, and earlier",
+                "parameters": [{**code, "name": "nationality"}],
+                "responses": {"200": ok({"$ref": "#/components/schemas/VisaRequirements"}, "The rules"),
+                              "404": not_found}}},
             "/api/v1/statistics": {"get": {
                 "operationId": "listWhitePapers", "summary": "The years whose citizen service white paper is published",
                 "responses": {"200": ok({"type": "object", "required": ["white_papers"], "properties": {

@@ -1,8 +1,8 @@
-"""JSON API v1: published travel advice, and the figures of published white papers."""
+"""JSON API v1: published travel advice, visa requirements, and the figures of published white papers."""
 
 import json
 
-from flask import Blueprint, current_app, jsonify, make_response, url_for
+from flask import Blueprint, current_app, jsonify, make_response, request, url_for
 
 from portal.advisories import queries
 from portal.advisories.levels import SECTIONS
@@ -13,7 +13,10 @@ from portal.core.web import public_cacheable
 from portal.extensions import db
 from portal.missions.models import Country
 from portal.missions.service import country_by_code
+from portal.core.workdays import taipei_today
 from portal.stats import white_paper
+from portal.visas import requirements
+from portal.visas.models import Direction, Purpose
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -95,6 +98,59 @@ def history(code):
             {"version": e.version, "level": e.level.value, "update_type": e.update_type.value,
              "published_at": _iso(e.published_at), "change_note": {"zh": e.change_note_zh, "en": e.change_note_en}}
             for e in queries.published_history(db.session, country.code)]})
+
+    return public_response(db.session, render, mimetype="application/json")
+
+
+def visa_rule(rule) -> dict:
+    return {"treatment": rule.treatment.value, "stay_days": rule.stay_days,
+            "conditions": {"zh": rule.conditions_zh, "en": rule.conditions_en},
+            "effective_from": rule.effective_from.isoformat(),
+            "change_note": {"zh": rule.change_note_zh, "en": rule.change_note_en}}
+
+
+@bp.route("/visa-requirements")
+@policy.public
+def visa_requirements():
+    """The rule in force today for every nationality and purpose (or one purpose)."""
+    wanted = request.args.get("purpose")
+    if wanted is not None and wanted not in {p.value for p in Purpose}:
+        return jsonify(error="purpose must be one of: " + ", ".join(p.value for p in Purpose)), 400
+
+    def render():
+        today = taipei_today()
+        base = current_app.config["BASE_URL"]
+        rules = requirements.current_rules(db.session, Direction.INBOUND, on=today,
+                                           purpose=Purpose(wanted) if wanted else None)
+        names = {c.code: c for c in queries.countries(db.session)}
+        return _json({"as_of": today.isoformat(), "requirements": [
+            {"nationality": code, "name": {"zh": names[code].name_zh, "en": names[code].name_en},
+             "purpose": purpose.value, "rule": visa_rule(rule),
+             "url": base + url_for("visas.nationality", code=code)}
+            for (code, purpose), rule in sorted(rules.items(), key=lambda item: (item[0][0], item[0][1].value))
+            if code in names]})
+
+    return public_response(db.session, render, mimetype="application/json")
+
+
+@bp.route("/visa-requirements/<nationality>")
+@policy.public
+def visa_requirements_for(nationality):
+    """One nationality's rules for every purpose: in force, scheduled and earlier."""
+    country = country_by_code(db.session, nationality)
+    if country is None or country.code == requirements.HOME:
+        return jsonify(error="No visa requirements for that country code."), 404
+
+    def render():
+        today = taipei_today()
+        found = requirements.requirements_for(db.session, Direction.INBOUND, country.code, on=today)
+        return _json({"nationality": country.code, "name": {"zh": country.name_zh, "en": country.name_en},
+                      "as_of": today.isoformat(), "purposes": [
+                          {"purpose": purpose.value,
+                           "current": visa_rule(found_rule.current) if found_rule.current else None,
+                           "upcoming": [visa_rule(r) for r in found_rule.upcoming],
+                           "history": [visa_rule(r) for r in found_rule.history]}
+                          for purpose, found_rule in found.items()]})
 
     return public_response(db.session, render, mimetype="application/json")
 

@@ -248,3 +248,18 @@ def can_reveal_identifiers(user, case) -> bool:
 
 def can_read_personal_data_log(user) -> bool:
     return user.is_authenticated and user.role.at_least(Role.SUPERVISOR)
+
+
+def can_keep_visa_rules(user) -> bool:
+    """Visa requirements are national policy: headquarters officers and supervisors propose changes."""
+    if not (user.is_authenticated and user.is_staff):
+        return False
+    return sees_all_missions(user) or (user.mission is not None and user.mission.is_headquarters)
+
+
+def can_publish_visa_rule(user, rule, *, cancelling: bool = False) -> bool:
+    """A change of visa requirements is published by a supervisor who did not propose it; stopping
+    a scheduled one is any supervisor's call."""
+    if not (user.is_authenticated and user.role.at_least(Role.SUPERVISOR)):
+        return False
+    return cancelling or rule.proposed_by_id != user.id

@@ -308,24 +308,42 @@ def revoke(session, case, *, by, codes: list[str], reason: str, now: datetime | 
 class Check:
     result: CheckResult
     record: VerificationRecord | None = None
+    #: something another domain issued with a code on this check (a visa), and the template showing it
+    other: object | None = None
+    other_template: str | None = None
+
+
+#: other domains' look-ups by compact code, each with the template that shows what it found
+_OTHER_CODES: list[tuple] = []
+
+
+def add_verifiable(lookup, template: str) -> None:
+    """A domain that issues codes of the same form (portal.documents.codes) has them checked here too."""
+    if (lookup, template) not in _OTHER_CODES:
+        _OTHER_CODES.append((lookup, template))
 
 
 def check_code(session, text: str, *, now: datetime | None = None) -> Check:
     """Look a typed or scanned code up and count the check (no address, no code is kept)."""
     parsed = parse_code(text)
-    record = None
+    record, other, template = None, None, None
     if parsed.outcome is Parse.OK:
         record = record_by_code(session, parsed.compact or "")
-        if record is None:
-            result = CheckResult.NOT_FOUND
-        else:
+        for lookup, its_template in _OTHER_CODES if record is None else ():
+            other = lookup(session, parsed.compact or "")
+            if other is not None:
+                template = its_template
+                break
+        if record is not None:
             result = CheckResult.REVOKED if record.is_revoked else CheckResult.VALID
+        else:
+            result = CheckResult.VALID if other is not None else CheckResult.NOT_FOUND
     else:
         result = CheckResult.TYPO if parsed.outcome is Parse.TYPO else CheckResult.MALFORMED
-    session.add(VerificationCheck(at=now or utcnow(), code_found=record is not None, result=result,
-                                  record_id=record.id if record else None))
+    session.add(VerificationCheck(at=now or utcnow(), code_found=record is not None or other is not None,
+                                  result=result, record_id=record.id if record else None))
     session.flush()
-    return Check(result, record)
+    return Check(result, record, other, template)
 
 
 def qr_matches(record: VerificationRecord, payload_text: str) -> bool:

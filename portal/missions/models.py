@@ -43,6 +43,10 @@ def map_link(address: str) -> str:
     return "https://www.openstreetmap.org/search?" + urlencode({"query": address})
 
 
+#: the Bureau of Consular Affairs in Taipei, kept as a mission so its staff and cases fit the same rules
+HEADQUARTERS_CODE = "hq"
+
+
 class Mission(Base):
     """An overseas mission (embassy or representative office) with the countries it covers."""
 
@@ -71,6 +75,10 @@ class Mission(Base):
 
     def name(self, chinese: bool) -> str:
         return self.name_zh if chinese else self.name_en
+
+    @property
+    def is_headquarters(self) -> bool:
+        return self.code == HEADQUARTERS_CODE
 
     def city(self, chinese: bool) -> str:
         return self.city_zh if chinese else self.city_en

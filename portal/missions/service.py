@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 
 from portal.core.i18n import collation_key
 from portal.missions.demo_missions import DEMO_MISSIONS
-from portal.missions.models import Country, Mission, mission_countries
+from portal.missions.models import HEADQUARTERS_CODE, Country, Mission, mission_countries
 
 # CLDR territory codes that are groupings or placeholders, not places.
 NOT_PLACES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
@@ -160,8 +160,6 @@ def fallback_mission(session) -> Mission:
 # The Bureau of Consular Affairs in Taipei is a mission record too: cases handled at home (mailbox
 # messages for a headquarters unit, passports collected at a domestic office, calls logged by staff
 # without a mission) belong to it.
-
-HEADQUARTERS_CODE = "hq"
 HEADQUARTERS = {
     "code": HEADQUARTERS_CODE,
     "name_zh": "外交部領事事務局",

@@ -133,3 +133,86 @@ def td3(*, surname: str, given_names: str, number: str, nationality: str, birth_
         if len(line) != LINE_LENGTH or not _ALLOWED.fullmatch(line):
             raise ValueError(f"not a TD3 line: {line!r}")
     return Td3(line1, line2)
+
+
+def mrva(*, surname: str, given_names: str, number: str, nationality: str, birth_date: date, sex: str,
+         valid_until: date, optional_data: str = "", issuing_state: str = "TWN", document_subtype: str = "") -> Td3:
+    """Both lines of a visa's machine-readable zone: ICAO Doc 9303 Part 7, format A (MRV-A, 2 × 44).
+
+    Line 1 is as a passport's but with V for the document code. Line 2 has no personal number and no
+    composite check digit: 16 characters of optional data (the issuing state's own) end it instead.
+    """
+    line1 = _field("V" + document_subtype, 2) + _field(issuing_state, 3) + name_field(surname, given_names)
+    document = _field(number, 9)
+    birth, expiry = yymmdd(birth_date), yymmdd(valid_until)
+    sex_code = sex.upper() if sex.upper() in ("M", "F") else FILLER
+    line2 = (document + check_digit(document) + _field(nationality, 3) + birth + check_digit(birth) + sex_code
+             + expiry + check_digit(expiry) + _field(optional_data, 16))
+    for line in (line1, line2):
+        if len(line) != LINE_LENGTH or not _ALLOWED.fullmatch(line):
+            raise ValueError(f"not an MRV-A line: {line!r}")
+    return Td3(line1, line2)
+
+
+@dataclass(frozen=True)
+class Td3Reading:
+    """What a passport's machine-readable zone says, once its check digits agree."""
+
+    lines: tuple[str, str]
+    document_type: str
+    issuing_state: str
+    surname_words: tuple[str, ...]
+    given_name_words: tuple[str, ...]
+    number: str
+    nationality: str
+    birth: str  # YYMMDD as printed
+    sex: str  # M, F or <
+    expiry: str  # YYMMDD
+
+
+class MrzProblem(ValueError):
+    """Why a typed zone cannot be read; the message names the part (for the person typing it)."""
+
+    def __init__(self, part: str):
+        super().__init__(part)
+        self.part = part
+
+
+def read_td3(text: str) -> Td3Reading:
+    """Read a passport's two lines as typed or pasted (spaces ignored, any case, one or two lines) and
+    check every check digit.
+
+    Raises:
+        MrzProblem: with part "length", "characters", "type", or the field whose check digit is wrong
+        ("number", "birth", "expiry", "personal", "composite").
+    """
+    compact = "".join(text.upper().split())
+    if len(compact) != 2 * LINE_LENGTH:
+        raise MrzProblem("length")
+    if not _ALLOWED.fullmatch(compact):
+        raise MrzProblem("characters")
+    line1, line2 = compact[:LINE_LENGTH], compact[LINE_LENGTH:]
+    if line1[0] != "P":
+        raise MrzProblem("type")
+    number, birth, expiry, personal = line2[0:9], line2[13:19], line2[21:27], line2[28:42]
+    for part, field, digit in (("number", number, line2[9]), ("birth", birth, line2[19]),
+                               ("expiry", expiry, line2[27])):
+        if check_digit(field) != digit:
+            raise MrzProblem(part)
+    # an empty personal number may have a filler for its check digit (Part 4, 4.2.2)
+    if line2[42] not in {check_digit(personal), *((FILLER,) if not personal.strip(FILLER) else ())}:
+        raise MrzProblem("personal")
+    if check_digit(line2[0:10] + line2[13:20] + line2[21:43]) != line2[43]:
+        raise MrzProblem("composite")
+    primary, _, secondary = line1[5:].partition(FILLER * 2)
+    return Td3Reading(lines=(line1, line2), document_type=line1[:2].rstrip(FILLER),
+                      issuing_state=line1[2:5].rstrip(FILLER),
+                      surname_words=tuple(w for w in primary.split(FILLER) if w),
+                      given_name_words=tuple(w for w in secondary.split(FILLER) if w),
+                      number=number.rstrip(FILLER), nationality=line2[10:13].rstrip(FILLER), birth=birth,
+                      sex=line2[20], expiry=expiry)
+
+
+def name_words(name: str) -> tuple[str, ...]:
+    """A name's words as the zone writes them (for comparing a typed name with a zone)."""
+    return tuple(_words(name))

@@ -450,7 +450,8 @@ def usage_section(now: Figures, before: Figures) -> Section:
     names = {"home": _("Home page"), "missions": _("Missions"), "advisories": _("Travel advice"),
              "passport": _("Passports"), "document": _("Document authentication"), "verify": _("Verification page"),
              "mobile": _("Mobile consular services"), "assistance": _("Emergency assistance"),
-             "cap": _("CAP alerts"), "openapi": _("API description"), "statistics": _("Statistics")}
+             "cap": _("CAP alerts"), "openapi": _("API description"), "statistics": _("Statistics"),
+             "visa": _("Visas")}
     events = {usage.VIEW: _("Page views"), usage.FEED: _("Feed reads"), usage.CALENDAR: _("Calendar reads"),
               usage.API: _("API reads"), usage.VERIFY: _("Verification code look-ups")}
     rows = []

@@ -49,6 +49,11 @@ COUNTED_PAGES = {
     "mobile.calendar": (CALENDAR, "mobile"),
     "mobile.mission_calendar": (CALENDAR, "mobile"),
     "assistance.start": (VIEW, "assistance"),
+    "visas.lookup": (VIEW, "visa"),
+    "visas.nationality": (VIEW, "visa"),
+    "visas.for_citizens": (VIEW, "visa"),
+    "api.visa_requirements": (API, "visa"),
+    "api.visa_requirements_for": (API, "visa"),
     "stats.statistics": (VIEW, "statistics"),
     "stats.white_paper_page": (VIEW, "statistics"),
     "stats.white_paper_pdf": (VIEW, "statistics"),
@@ -63,10 +68,11 @@ COUNTED_PAGES = {
     "enquiries.new_enquiry": (START, "enquiry"),
     "mobile.book": (START, "mobile"),
     "travel.register": (START, "travel_registration"),
+    "visas.apply": (START, "visa"),
 }
 
 #: the journeys whose starts and completions give the digital completion rate
-JOURNEYS = ("passport", "document", "mailbox", "assistance", "enquiry", "mobile", "travel_registration")
+JOURNEYS = ("passport", "document", "mailbox", "assistance", "enquiry", "mobile", "travel_registration", "visa")
 
 #: on a response the edge cache may keep: what serving it again counts as ("event|service"); never sent out
 USAGE_HEADER = "X-Portal-Usage"

@@ -196,7 +196,8 @@ def _sample_url(rule) -> str:
             .replace("<code>", "JP").replace("<int:edition_id>", "1").replace("<situation>", "other")
             .replace("<int:day_id>", "1").replace("<uid>", "0" * 32).replace("<secret>", "x")
             .replace("<any(arrived, absent, served):action>", "arrived").replace("<int:ticket_id>", "1")
-            .replace("<int:roc_year>", "115"))
+            .replace("<int:roc_year>", "115").replace("<int:rule_id>", "1")
+            .replace("<direction>", "inbound").replace("<purpose>", "tourism"))
 
 
 @pytest.mark.parametrize("role, refused_rules", [

@@ -94,6 +94,15 @@ NOT_OWNED = {
     "/staff/advisories/editions/<int:edition_id>/unschedule": "travel advice is one text per country for all staff",
     "/staff/surveys/<kind>/questions": "survey questions are the ministry's, for supervisors",
     "/staff/surveys/comments/<answer_id>/hide": "survey answers are anonymous and ministry-wide, for supervisors",
+    "/staff/visas/<direction>/<code>": "visa requirements are national policy, for headquarters and supervisors "
+                                       "(test_visa_rules)",
+    "/staff/visas/<direction>/<code>/<purpose>/change": "visa requirements are national policy (test_visa_rules)",
+    "/staff/visas/changes/<int:rule_id>": "visa requirements are national policy (test_visa_rules)",
+    "/staff/visas/changes/<int:rule_id>/cancel": "visa requirements are national policy (test_visa_rules)",
+    "/staff/visas/changes/<int:rule_id>/publish": "visa requirements are national policy (test_visa_rules)",
+    "/visas/applications/<reference>/scans": "a visa applicant's own: another citizen and another mission are "
+                                             "refused in test_visa_applications",
+    "/visas/files/<upload_id>": "a visa applicant's own: tested in test_visa_applications",
     "/staff/stats/<key>.csv": "a table of the ministry-wide KPIs, for supervisors (tested in test_stats)",
     "/staff/stats/white-paper/<int:roc_year>": "the ministry's white paper, for supervisors (test_white_paper)",
     "/staff/stats/white-paper/<int:roc_year>/preview": "the ministry's white paper, for supervisors (test_white_paper)",
