@@ -17,7 +17,7 @@ from tests.fixtures.surveys import survey_mails, survey_path
 
 #: (kind, the move that completes its service)
 COMPLETING = {("passport", "collect"), ("document", "issue"), ("enquiry", "answer"), ("mailbox", "expire"),
-              ("assistance", "close"), ("mobile", "complete")}
+              ("assistance", "close"), ("mobile", "complete"), ("visa", "approve")}
 
 
 def rows(app, model, *where):

@@ -80,9 +80,9 @@ def people(make_user):
 
 
 @pytest.fixture
-def open_fresh(app, people, make_document_request, make_passport_application):
+def open_fresh(app, people, make_document_request, make_passport_application, make_visa_application):
     """open_fresh(kind, status) → the id of a new case of the kind, its applicant `people["applicant"]`, at a
-    Tokyo mission; documents and passports are sent through their service and start at their first status."""
+    Tokyo mission; documents, passports and visas are sent through their service and start at their first status."""
     from portal.accounts.models import User
     from portal.core.cases.models import Case
     from portal.core.cases.service import open_case
@@ -102,6 +102,8 @@ def open_fresh(app, people, make_document_request, make_passport_application):
         applicant = people["applicant"]
         if kind == "document":
             return by_reference(make_document_request(applicant))
+        if kind == "visa":
+            return by_reference(make_visa_application(applicant))
         if kind == "passport":
             first_nine = f"A2{next(_numbers):07d}"
             return by_reference(make_passport_application(applicant, national_id=first_nine
@@ -268,7 +270,7 @@ def open_statuses(kind) -> list[str]:
 def test_random_walks_keep_the_case_consistent(app, people, open_fresh, kind, data):
     from portal.extensions import db
 
-    through_service = kind in ("document", "passport")
+    through_service = kind in ("document", "passport", "visa")
     workflow = workflow_for(kind)
     actions = sorted({t.action for t in workflow.transitions})
     opening = workflow.initial if through_service else data.draw(st.sampled_from(open_statuses(kind)), label="opens")
