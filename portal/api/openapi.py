@@ -101,7 +101,8 @@ SCHEMAS = {
             "nationality": {"type": "string", "pattern": "^[A-Z]{2}$"}, "name": {"$ref": "#/components/schemas/Text"},
             "as_of": {"type": "string", "format": "date"},
             "purposes": {"type": "array", "items": {
-                "type": "object", "additionalProperties": False, "required": ["purpose", "current", "upcoming", "history"],
+                "type": "object", "additionalProperties": False,
+                "required": ["purpose", "current", "upcoming", "history"],
                 "properties": {"purpose": {"enum": PURPOSES},
                                "current": {"oneOf": [{"$ref": "#/components/schemas/VisaRule"}, {"type": "null"}]},
                                "upcoming": {"type": "array", "items": {"$ref": "#/components/schemas/VisaRule"}},

@@ -182,7 +182,9 @@ def add_scans(reference):
         else:
             flash(_("Your scans have been added. Send your reply when you are ready."), "success")
             return redirect(url_for("accounts.case_detail", reference=case.reference), code=303)
-    return render_template("documents/add_scans.html", case=case, form=form), 400 if form.errors else 200
+    page = render_template("cases/add_scans.html", case=case, form=form, back=_("Back to your request"),
+                           intro=_("Add what the mission asked for. Then send your reply on the request page."))
+    return page, 400 if form.errors else 200
 
 
 @bp.route("/documents/files/<upload_id>")

@@ -213,7 +213,9 @@ def add_scans(reference):
         else:
             flash(_("Your scans have been added. Send your reply when you are ready."), "success")
             return redirect(url_for("accounts.case_detail", reference=case.reference), code=303)
-    return render_template("visas/add_scans.html", case=case, form=form), 400 if form.errors else 200
+    page = render_template("cases/add_scans.html", case=case, form=form, back=_("Back to your application"),
+                           intro=_("Add what the mission asked for. Then send your reply on the application page."))
+    return page, 400 if form.errors else 200
 
 
 @bp.route("/visas/files/<upload_id>")

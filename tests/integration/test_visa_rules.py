@@ -225,3 +225,19 @@ def test_the_api_lists_the_rules_as_its_openapi_document_says(client):
     assert [p["purpose"] for p in one["purposes"]] == ["tourism", "business", "family", "study", "work"]
     check("/api/v1/visa-requirements/TW", "/api/v1/visa-requirements/{nationality}", 404)
     check("/api/v1/visa-requirements?purpose=holiday", "/api/v1/visa-requirements", 400)
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_published_change_shows_at_once_on_the_cached_advice_a_draft_never(app, client, publish_advice,
+                                                                                 hq_officer, supervisor):
+    publish_advice("JP", "grey")
+    assert "Visa-free · up to 90 days" in page_text(client.get("/advisories/JP"))  # rendered and cached
+    keeper, boss = signed_in_client(app, hq_officer), signed_in_client(app, supervisor)
+    response = keeper.post("/staff/visas/outbound/JP/tourism/change",
+                           data=change_form(date(2026, 12, 2), treatment="evisa", stay_days="90"))
+    assert response.status_code == 303
+    assert "eVisa" not in page_text(client.get("/advisories/JP"))
+    assert boss.post(response.headers["Location"] + "/publish").status_code == 303
+    now = page_text(client.get("/advisories/JP"))
+    assert "eVisa or online travel authorisation · up to 90 days" in now and "Visa-free" not in now
+    assert "Japan eVisa or online travel authorisation" in page_text(client.get("/visas/for-citizens"))
