@@ -72,7 +72,7 @@ class VisaApplicationForm(IdempotentForm):
                                   _l("For example 30 6 2032."))
     passport_mrz = TextAreaField(_l("The two lines at the bottom of your passport's photo page"),
                                  filters=[strip_text],
-                                 description=_l("Type or paste both lines of 44 characters, with every < sign. "
+                                 description=_l("Type or paste both lines of 44 characters, with every &lt; sign. "
                                                 "We check them against your answers."),
                                  validators=[DataRequired(_l("Type the two lines at the bottom of your passport's "
                                                              "photo page.")), max_length(120)],
