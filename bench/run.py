@@ -1,6 +1,7 @@
 """Benchmarks: public advisory pages against a trivial Flask route on the same gunicorn settings,
 then booking contention on a mobile service day (bench/booking.py), then the KPI dashboard over a
-generated history of cases (bench/stats.py).
+generated history of cases (bench/stats.py), then the staff queue's page query over a generated
+backlog on PostgreSQL (bench/staff_queue.py).
 
 Loopback only, bounded in time. Needs `wrk` (apt-get install wrk). Prints requests per second and
 the ratio of each advisory page to the trivial route (goal: at least 60 %), then bookings per second
@@ -97,6 +98,9 @@ def main() -> None:
         from bench.stats import kpis_at_scale
 
         kpis_at_scale(app)
+        from bench.staff_queue import queue_at_scale
+
+        queue_at_scale(app)
     finally:
         for server in servers:
             server.send_signal(signal.SIGTERM)

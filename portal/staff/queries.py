@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from portal.core import paging, policy
-from portal.core.cases.models import Case
+from portal.core.cases.models import QUEUE_ORDER, Case
 from portal.core.cases.registry import all_kinds
 from portal.core.db import utcnow
 from portal.core.refs import normalise_reference
@@ -83,11 +83,9 @@ def _hidden_from_queue():
     return sa.or_(*hidden) if hidden else None
 
 
-def open_cases_page(session, user, filters: QueueFilter, *, after: str | None = None,
-                    now: datetime | None = None) -> tuple[list[Case], str | None]:
-    """One page of open cases the user may see: highest priority, then soonest due."""
-    now = now or utcnow()
-    query = (sa.select(Case).where(*_visible_open_cases(user, filters, now))
+def page_query(user, filters: QueueFilter, *, after: str | None = None, now: datetime | None = None):
+    """The SELECT of one page of the queue (one row more than a page, to know whether another follows)."""
+    query = (sa.select(Case).where(*_visible_open_cases(user, filters, now or utcnow()))
              .options(joinedload(Case.mission), joinedload(Case.assignee)))
     if filters.kind:
         query = query.where(Case.kind == filters.kind)
@@ -95,12 +93,17 @@ def open_cases_page(session, user, filters: QueueFilter, *, after: str | None = 
         query = query.where(Case.kind == filters.status_kind, Case.status == filters.status)
     position = decode_cursor(after) if after else None
     if position:
+        # one row comparison in the order of the queue's indexes, so the page starts with an index seek
         priority, due, case_id = position
-        query = query.where(sa.or_(
-            Case.priority < priority,
-            sa.and_(Case.priority == priority, Case.due_at > due),
-            sa.and_(Case.priority == priority, Case.due_at == due, Case.id > case_id)))
-    rows = session.scalars(query.order_by(Case.priority.desc(), Case.due_at, Case.id).limit(PAGE_SIZE + 1)).all()
+        query = query.where(sa.tuple_(*QUEUE_ORDER) > sa.tuple_(
+            sa.literal(-priority, sa.Integer), sa.literal(due, Case.due_at.type), sa.literal(case_id, sa.Integer)))
+    return query.order_by(*QUEUE_ORDER).limit(PAGE_SIZE + 1)
+
+
+def open_cases_page(session, user, filters: QueueFilter, *, after: str | None = None,
+                    now: datetime | None = None) -> tuple[list[Case], str | None]:
+    """One page of open cases the user may see: highest priority, then soonest due."""
+    rows = session.scalars(page_query(user, filters, after=after, now=now)).all()
     next_cursor = encode_cursor(rows[PAGE_SIZE - 1]) if len(rows) > PAGE_SIZE else None
     return list(rows[:PAGE_SIZE]), next_cursor
 

@@ -231,3 +231,70 @@ def test_emergencies_in_many_countries_cost_the_queue_no_query_more(app, client,
         request_help(client, country_code=code, submission_token=f"help-{code}")
     assert count_queries(open_queue) == few
     assert "Thailand" in staff.get("/staff/queue").get_data(as_text=True)
+
+
+def _open_cases(app, count):
+    """Open enquiries with priorities 0, 1 and 100 and many equal due times, as a busy mission has."""
+    from datetime import timedelta
+
+    from portal.accounts.models import User
+    from portal.core.cases.service import open_case
+    from portal.core.db import unit_of_work
+    from tests.fixtures.accounts import mission_id
+
+    with app.test_request_context(), unit_of_work() as session:
+        applicant = session.scalar(sa.select(User).limit(1))
+        start = datetime(2026, 11, 2, 9, 0, tzinfo=TAIPEI)
+        for number in range(count):
+            case, _ = open_case(session, kind="enquiry", mission_id=mission_id("tokyo"), applicant=applicant,
+                                summary=f"Case {number}", notify=False)
+            case.priority = (0, 1, 100)[number % 3]
+            case.due_at = start + timedelta(hours=number % 4)  # ties on priority and due: the id decides
+
+
+def test_pages_follow_priority_then_due_then_id_across_ties(app, citizen, supervisor):
+    from portal.core.cases.models import Case
+    from portal.extensions import db
+    from portal.staff.queries import QueueFilter, open_cases_page
+
+    _open_cases(app, 80)
+    with app.test_request_context():
+        user = db.session.merge(supervisor)
+        expected = [c.id for c in sorted(db.session.scalars(sa.select(Case)).all(),
+                                         key=lambda c: (-c.priority, c.due_at, c.id))]
+        seen, cursor = [], None
+        while True:
+            rows, cursor = open_cases_page(db.session, user, QueueFilter(), after=cursor)
+            seen.extend(c.id for c in rows)
+            if cursor is None:
+                break
+    assert seen == expected and len(seen) == 80
+
+
+def test_every_view_of_the_queue_reads_an_index_in_its_order(app, citizen, supervisor):
+    """No view sorts the backlog: SQLite's plan for each page walks one of the partial indexes."""
+    import pytest
+
+    from portal.extensions import db
+    from portal.staff.queries import QueueFilter, encode_cursor, open_cases_page, page_query
+    from tests.fixtures.accounts import mission_id
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("the plan is read from SQLite; bench/staff_queue.py measures PostgreSQL's")
+    _open_cases(app, 30)
+    with app.test_request_context():
+        user = db.session.merge(supervisor)
+        tokyo = mission_id("tokyo")
+        views = [QueueFilter(), QueueFilter(mission_id=tokyo), QueueFilter(kind="enquiry"),
+                 QueueFilter(status_kind="enquiry", status="submitted"), QueueFilter(mission_id=tokyo, kind="enquiry"),
+                 QueueFilter(mission_id=tokyo, status_kind="enquiry", status="submitted")]
+        first = open_cases_page(db.session, user, QueueFilter())[0]
+        for filters in views:
+            for after in (None, encode_cursor(first[5])):
+                compiled = page_query(user, filters, after=after).compile(
+                    db.engine, compile_kwargs={"render_postcompile": True})
+                plan = " | ".join(row[3] for row in db.session.connection().exec_driver_sql(
+                    "EXPLAIN QUERY PLAN " + str(compiled), tuple(compiled.construct_params()[name]
+                                                                 for name in compiled.positiontup)))
+                assert "ix_cases_open_" in plan and "TEMP B-TREE" not in plan, (filters, plan)
