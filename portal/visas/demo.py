@@ -13,7 +13,6 @@ from portal.core.db import utcnow
 from portal.missions.models import Country
 from portal.visas.models import OUTBOUND_PURPOSE, VISIT_PURPOSES, Direction, Purpose, RuleStatus, Treatment, VisaRule
 from portal.visas.nationalities import is_nationality
-from portal.visas.requirements import HOME
 
 #: the day the demonstration rules apply from
 DEMO_SINCE = date(2025, 1, 1)
@@ -124,7 +123,7 @@ def demo_rows(country_codes: list[str]) -> list[dict]:
         purposes = (*VISIT_PURPOSES, Purpose.STUDY, Purpose.WORK) if direction is Direction.INBOUND \
             else (OUTBOUND_PURPOSE,)
         for code in country_codes:
-            if code == HOME or (direction is Direction.INBOUND and not is_nationality(code)):
+            if not is_nationality(code):  # Taiwan itself, uninhabited places, CLDR's extra regions
                 continue
             for purpose in purposes:
                 if purpose in VISIT_PURPOSES:
