@@ -45,12 +45,37 @@ def switch_language():
 @bp.route("/healthz")
 @policy.public
 def healthz():
+    """Liveness: the process answers. A load balancer restarts a copy that does not; it must not
+    restart every copy because the database is briefly away (that is what /readyz tells)."""
+    return jsonify(status="ok")
+
+
+def _redis_reachable(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@bp.route("/readyz")
+@policy.public
+def readyz():
+    """Readiness: this copy can serve, its database and (when configured) Redis reachable. A load
+    balancer sends it no requests while it answers 503."""
+    checks = {"database": "ok", "redis": "not used"}
     try:
         db.session.execute(sa.text("SELECT 1"))
     except sa.exc.DBAPIError:
         db.session.rollback()
-        return jsonify(status="unavailable", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+        checks["database"] = "unreachable"
+    if current_app.config.get("REDIS_URL"):
+        checks["redis"] = "ok" if _redis_reachable(current_app.config["REDIS_URL"]) else "unreachable"
+    ready = "unreachable" not in checks.values()
+    response = jsonify(status="ok" if ready else "unavailable", **checks)
+    response.headers["Cache-Control"] = "no-store"
+    return response, 200 if ready else 503
 
 
 @dev_bp.route("/mailbox")

@@ -7,7 +7,8 @@ from tests.fixtures.accounts import sign_in
 from tests.fixtures.pages import page_text
 from tests.fixtures.passports import pii_keys
 
-PUBLIC_GET = ["/", "/missions", "/privacy", "/account/login", "/account/register", "/account/reset", "/healthz"]
+PUBLIC_GET = ["/", "/missions", "/privacy", "/account/login", "/account/register", "/account/reset", "/healthz",
+              "/readyz"]
 
 
 def all_rules(app):
@@ -128,10 +129,10 @@ def test_an_unexpected_error_shows_a_reference_and_no_traceback(app, client, mon
     assert "give this reference" in body and "Traceback" not in body and "secret/path" not in body
 
 
-def test_when_the_database_is_down_pages_answer_503_and_healthz_says_so(app, client, monkeypatch):
+def test_when_the_database_is_down_pages_answer_503_and_readyz_says_so(app, client, monkeypatch):
     from portal.extensions import db
 
-    assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok"}
+    assert client.get("/readyz").get_json()["database"] == "ok" and client.get("/readyz").status_code == 200
     with app.app_context():
         engine = db.engine
     original = engine.pool
@@ -141,8 +142,9 @@ def test_when_the_database_is_down_pages_answer_503_and_healthz_says_so(app, cli
 
     monkeypatch.setattr(engine, "raw_connection", unreachable)
     monkeypatch.setattr(engine.pool, "connect", unreachable)
-    health = client.get("/healthz")
-    assert health.status_code == 503 and health.get_json()["database"] == "unreachable"
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and ready.get_json()["database"] == "unreachable"
+    assert client.get("/healthz").status_code == 200  # alive: a restart would not bring the database back
     page = client.get("/missions", headers={"Accept-Language": "zh-TW"})
     assert page.status_code == 503 and page.headers["Retry-After"]
     body = page.get_data(as_text=True)
@@ -362,3 +364,19 @@ def test_free_text_keeps_the_chinese_punctuation_it_was_typed_with(app, client, 
         message = db.session.scalar(sa.select(MailboxMessage))
         assert message.message == "您好，請問護照：何時可以領取？（謝謝）"
         assert message.writer_phone == "+886 912 345 678"
+
+
+def test_readiness_says_when_redis_is_away(app, client):
+    """With Redis configured, /readyz answers 503 while it cannot be reached, and ok when it can."""
+    import os
+
+    saved = app.config.get("REDIS_URL")
+    try:
+        app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+        away = client.get("/readyz")
+        assert away.status_code == 503 and away.get_json()["redis"] == "unreachable"
+        if os.environ.get("PORTAL_TEST_REDIS_URL"):
+            app.config["REDIS_URL"] = os.environ["PORTAL_TEST_REDIS_URL"]
+            assert client.get("/readyz").get_json() == {"status": "ok", "database": "ok", "redis": "ok"}
+    finally:
+        app.config["REDIS_URL"] = saved
