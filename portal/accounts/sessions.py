@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User, UserSession
 from portal.core.db import separate_transaction, utcnow
@@ -33,7 +34,8 @@ def load_session_user(session, token: str) -> User | None:
     """The user of a live session; expired sessions are deleted."""
     if not token:
         return None
-    row = session.get(UserSession, _hash(token))
+    # The user's mission comes with them: the header reads it, and an error page must not need the database.
+    row = session.get(UserSession, _hash(token), options=[joinedload(UserSession.user).joinedload(User.mission)])
     if row is None:
         return None
     now, config = utcnow(), current_app.config

@@ -20,11 +20,23 @@ def roll_back_request() -> None:
     user = g.get("_login_user")
     state = sa.inspect(user, raiseerr=False) if user is not None else None
     keep = state is not None and state.persistent and not state.modified and not state.expired_attributes
-    if keep:
-        session.expunge(user)
+    # what was loaded with them (their mission) is kept as loaded too
+    kept = [user, *_loaded_with(user, state)] if keep else []
+    for instance in kept:
+        session.expunge(instance)
     session.rollback()
-    if keep:
-        session.add(user)
+    for instance in kept:
+        session.add(instance)
+
+
+def _loaded_with(user, state) -> list:
+    found = []
+    for relationship in state.mapper.relationships:
+        related = state.dict.get(relationship.key)
+        related_state = sa.inspect(related, raiseerr=False) if related is not None and not relationship.uselist else None
+        if related_state is not None and related_state.persistent and not related_state.modified:
+            found.append(related)
+    return found
 
 
 class Portal(Flask):

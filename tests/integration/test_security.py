@@ -380,3 +380,31 @@ def test_readiness_says_when_redis_is_away(app, client):
             assert client.get("/readyz").get_json() == {"status": "ok", "database": "ok", "redis": "ok"}
     finally:
         app.config["REDIS_URL"] = saved
+
+
+@pytest.mark.usefixtures("headquarters")
+def test_a_signed_in_officer_gets_the_503_page_too_when_the_database_goes(app, hq_officer, monkeypatch):
+    """The header of the error page (the officer's name, the links their role and mission give) is
+    drawn from what was loaded before the database went: nothing on it needs the database."""
+    client = app.test_client()
+    sign_in(client, hq_officer)
+    assert "Visa rules" in client.get("/staff/queue").get_data(as_text=True)
+
+    def unreachable(*args, **kwargs):
+        raise sa.exc.OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+    original_execute = sa.orm.Session.execute
+    calls = {"n": 0}
+
+    def fails_after_the_user_is_loaded(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > 2:  # the session row with its user, then the database is gone
+            unreachable()
+        return original_execute(self, *args, **kwargs)
+
+    monkeypatch.setattr(sa.orm.Session, "execute", fails_after_the_user_is_loaded)
+    page = client.get("/staff/queue")
+    monkeypatch.undo()
+    body = page.get_data(as_text=True)
+    assert page.status_code == 503 and "Traceback" not in body
+    assert "Visa rules" in body and "Work queue" in body
