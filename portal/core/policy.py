@@ -257,9 +257,11 @@ def can_keep_visa_rules(user) -> bool:
     return sees_all_missions(user) or (user.mission is not None and user.mission.is_headquarters)
 
 
-def can_publish_visa_rule(user, rule, *, cancelling: bool = False) -> bool:
-    """A change of visa requirements is published by a supervisor who did not propose it; stopping
-    a scheduled one is any supervisor's call."""
-    if not (user.is_authenticated and user.role.at_least(Role.SUPERVISOR)):
-        return False
-    return cancelling or rule.proposed_by_id != user.id
+def can_publish_visa_rule(user, rule) -> bool:
+    """A change of visa requirements is published by a supervisor who did not propose it."""
+    return can_stop_visa_rule(user) and rule.proposed_by_id != user.id
+
+
+def can_stop_visa_rule(user) -> bool:
+    """Stopping a scheduled change before it applies is any supervisor's call."""
+    return user.is_authenticated and user.role.at_least(Role.SUPERVISOR)

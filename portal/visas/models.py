@@ -11,6 +11,7 @@ from portal.core.db import Base, UTCDateTime, str_enum, utcnow
 from portal.core.i18n import lazy_pgettext
 from portal.core.titled import TitledEnum
 from portal.core.uploads import Upload
+from portal.documents.codes import format_code
 from portal.missions.models import Country, Mission
 
 
@@ -111,6 +112,10 @@ class Sex(TitledEnum):
     UNSPECIFIED = "X", lazy_pgettext("sex", "Unspecified (X)")
 
 
+def visit_days(arrival: date, departure: date) -> int:
+    return (departure - arrival).days + 1
+
+
 class VisaApplication(Base):
     """The detail row of a "visa" case: the applicant as on the passport, its zone, the visit, the fee."""
 
@@ -144,8 +149,9 @@ class VisaApplication(Base):
     visa: Mapped["IssuedVisa | None"] = relationship(back_populates="application", uselist=False)
 
     @property
-    def stay_days(self) -> int:
-        return (self.departure_on - self.arrival_on).days + 1
+    def visit_days(self) -> int:
+        """The days of the visit asked for, arrival and departure days included."""
+        return visit_days(self.arrival_on, self.departure_on)
 
     def __repr__(self) -> str:
         return f"<VisaApplication {self.id} case={self.case_id}>"
@@ -193,8 +199,6 @@ class IssuedVisa(Base):
 
     @property
     def display_code(self) -> str:
-        from portal.documents.codes import format_code
-
         return format_code(self.code)
 
     def __repr__(self) -> str:

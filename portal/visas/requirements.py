@@ -191,7 +191,7 @@ def can_cancel(user, rule: VisaRule, *, today: date | None = None) -> bool:
     if rule.status is RuleStatus.DRAFT:
         return policy.can_keep_visa_rules(user)
     return (rule.status is RuleStatus.PUBLISHED and rule.effective_from > (today or taipei_today())
-            and policy.can_publish_visa_rule(user, rule, cancelling=True))
+            and policy.can_stop_visa_rule(user))
 
 
 def cancel(session, rule: VisaRule, *, by, now: datetime | None = None) -> VisaRule:

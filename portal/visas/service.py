@@ -24,7 +24,17 @@ from portal.documents.codes import new_code
 from portal.missions.models import Mission
 from portal.passports import mrz
 from portal.visas import requirements
-from portal.visas.models import VISIT_PURPOSES, Direction, Entries, IssuedVisa, Purpose, Sex, VisaApplication, VisaFile
+from portal.visas.models import (
+    VISIT_PURPOSES,
+    Direction,
+    Entries,
+    IssuedVisa,
+    Purpose,
+    Sex,
+    VisaApplication,
+    VisaFile,
+    visit_days,
+)
 from portal.visas.nationalities import icao_code, is_nationality
 from portal.visas.workflow import ADD_FILES, APPROVE, VISA, VISA_WORKFLOW
 
@@ -108,8 +118,9 @@ def read_passport_zone(data: dict) -> mrz.Td3Reading:
     return reading
 
 
-def check_answers(session, data: dict, *, today: date | None = None) -> Mission:
-    """Every rule an application must meet before it is sent; returns the mission chosen.
+def check_answers(session, data: dict, *, today: date | None = None) -> tuple[Mission, mrz.Td3Reading]:
+    """Every rule an application must meet before it is sent; returns the mission chosen and the
+    passport's zone as read.
 
     Raises:
         Refused: on the field concerned, with what to do.
@@ -125,11 +136,12 @@ def check_answers(session, data: dict, *, today: date | None = None) -> Mission:
     if data["entries"] not in {e.value for e in Entries}:
         raise Refused(_("Choose single or multiple entries."), field="entries")
     arrival, departure = data["arrival_on"], data["departure_on"]
+    days = visit_days(arrival, departure)
     if arrival <= today:
         raise Refused(_("The day you arrive must be after today."), field="arrival_on")
     if departure < arrival:
         raise Refused(_("The day you leave must be on or after the day you arrive."), field="departure_on")
-    if (departure - arrival).days + 1 > MAX_VISIT_DAYS:
+    if days > MAX_VISIT_DAYS:
         raise Refused(_("A visitor visa is for a stay of up to %(days)d days: for longer, apply at a mission for a "
                         "resident visa.", days=MAX_VISIT_DAYS), field="departure_on")
     if data["passport_expiry"] < _months_after(arrival, PASSPORT_VALID_MONTHS):
@@ -137,7 +149,7 @@ def check_answers(session, data: dict, *, today: date | None = None) -> Mission:
                         "first."), field="passport_expiry")
     rule = requirements.requirements_for(session, Direction.INBOUND, data["nationality_code"], on=arrival)[
         Purpose(data["purpose"])].current
-    if rule is not None and rule.treatment.has_stay and (departure - arrival).days + 1 <= (rule.stay_days or 0):
+    if rule is not None and rule.treatment.has_stay and days <= (rule.stay_days or 0):
         raise Refused(_("You do not need this visa: %(treatment)s covers a visit this long (up to %(days)d days).",
                         treatment=rule.treatment.title, days=rule.stay_days),
                       field="nationality_code")
@@ -145,8 +157,7 @@ def check_answers(session, data: dict, *, today: date | None = None) -> Mission:
     mission = session.get(Mission, int(mission_id)) if is_digits(mission_id) else None
     if mission is None or mission.is_headquarters:
         raise Refused(_("Choose the mission from the list."), field="mission_id")
-    read_passport_zone(data)
-    return mission
+    return mission, read_passport_zone(data)
 
 
 def submit_application(session, *, applicant, data: dict, scans: list, submission_token: str | None = None):
@@ -156,7 +167,7 @@ def submit_application(session, *, applicant, data: dict, scans: list, submissio
     Raises:
         Refused: an answer that breaks a rule (check_answers), or a form sent by someone else.
     """
-    mission = check_answers(session, data)
+    mission, zone = check_answers(session, data)
     name = f"{data['surname'].upper()}, {data['given_names']}"
     try:
         case, created = open_case(session, kind=VISA, mission_id=mission.id, applicant=applicant,
@@ -172,7 +183,7 @@ def submit_application(session, *, applicant, data: dict, scans: list, submissio
         case_id=case.id, surname=data["surname"], given_names=data["given_names"], sex=Sex(data["sex"]),
         birth_date=data["birth_date"], place_of_birth=data["place_of_birth"],
         nationality_code=data["nationality_code"], passport_number="".join(data["passport_number"].upper().split()),
-        passport_expiry=data["passport_expiry"], passport_mrz="\n".join(mrz.read_td3(data["passport_mrz"]).lines),
+        passport_expiry=data["passport_expiry"], passport_mrz="\n".join(zone.lines),
         purpose=Purpose(data["purpose"]), purpose_detail=data["purpose_detail"], arrival_on=data["arrival_on"],
         departure_on=data["departure_on"], address_in_taiwan=data["address_in_taiwan"],
         entries=Entries(data["entries"]), fee_total=fee.total, fee_currency=fee.currency)
@@ -234,7 +245,7 @@ def file_and_case(session, upload_id: str) -> tuple[VisaFile, Case] | None:
 
 def stay_for(application: VisaApplication) -> int:
     """The shortest of the usual stays that covers the visit asked for."""
-    return next(days for days in STAY_STEPS if days >= min(application.stay_days, STAY_STEPS[-1]))
+    return next(days for days in STAY_STEPS if days >= min(application.visit_days, STAY_STEPS[-1]))
 
 
 def _new_number() -> str:

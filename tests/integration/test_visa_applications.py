@@ -2,6 +2,7 @@
 case through more information to a decision, the visa's MRV-A zone (read by the independent `mrz`
 package), its code on the shared /verify check, the mail at each decision, and the wrong people."""
 
+import io
 import re
 import threading
 from datetime import date
@@ -157,7 +158,7 @@ def test_more_information_then_approval_issues_a_visa_the_mrz_package_reads(app,
     page = applicant.get(f"/account/cases/{reference}").get_data(as_text=True)
     assert f"/visas/applications/{reference}/scans" in page
     added = post_multipart(applicant, f"/visas/applications/{reference}/scans",
-                           {"scans": [(__import__("io").BytesIO(pdf_bytes()), "hotel.pdf")]})
+                           {"scans": [(io.BytesIO(pdf_bytes()), "hotel.pdf")]})
     assert added.status_code == 303 and len(applications(app)[0].files) == 2
     assert applicant.post(f"/account/cases/{reference}", data={
         "action": "resubmit", "note": "Booking attached.", "version": _version(app, reference)}).status_code == 303
@@ -211,7 +212,7 @@ def test_only_the_applicant_and_the_mission_see_an_application(app, citizen, off
                  f"/visas/applications/{reference}/scans"):
         assert other.get(path).status_code == 404, path
     assert post_multipart(other, f"/visas/applications/{reference}/scans",
-                          {"scans": [(__import__("io").BytesIO(pdf_bytes()), "x.pdf")]}).status_code == 404
+                          {"scans": [(io.BytesIO(pdf_bytes()), "x.pdf")]}).status_code == 404
     elsewhere = signed_in_client(app, make_user("staff", mission="london"))
     assert elsewhere.get(f"/staff/cases/{reference}").status_code == 404
     assert elsewhere.get(f"/visas/files/{upload_id}").status_code == 404

@@ -22,6 +22,13 @@ TODAY = "2026-12-02 10:00 +08:00"
 FROM = date(2027, 1, 1)
 
 
+@pytest.fixture(autouse=True)
+def wednesday_2_december_2026():
+    """Every test on one day: the rules shown, the days that have passed and the API's as_of depend on it."""
+    with time_machine.travel(TODAY, tick=False):
+        yield
+
+
 def rules(app, **where):
     """Foreigners' rules (inbound) matching `where`, oldest first."""
     from portal.extensions import db
@@ -76,7 +83,6 @@ def _propose(app, proposer, **fields):
     return client, response
 
 
-@time_machine.travel(TODAY, tick=False)
 def test_a_change_is_proposed_published_by_another_and_applies_from_its_day(app, client, hq_officer, supervisor):
     before = page_text(client.get("/visas?nationality=PH&purpose=tourism"))
     assert "up to 14 days" in before
@@ -107,7 +113,6 @@ def test_a_change_is_proposed_published_by_another_and_applies_from_its_day(app,
         assert listed["current"]["stay_days"] == 30 and listed["history"][0]["stay_days"] == 14
 
 
-@time_machine.travel(TODAY, tick=False)
 def test_the_proposer_cannot_publish_their_own_change(app, supervisor):
     client, response = _propose(app, supervisor)
     change_url = response.headers["Location"]
@@ -116,7 +121,6 @@ def test_the_proposer_cannot_publish_their_own_change(app, supervisor):
     assert [r.status.value for r in rules(app, country_code="PH", purpose="tourism")] == ["published", "draft"]
 
 
-@time_machine.travel(TODAY, tick=False)
 def test_a_bad_change_says_what_is_wrong_and_saves_nothing(app, hq_officer):
     client = signed_in_client(app, hq_officer)
     url = "/staff/visas/inbound/PH/tourism/change"
@@ -134,7 +138,6 @@ def test_a_bad_change_says_what_is_wrong_and_saves_nothing(app, hq_officer):
     assert len(rules(app, country_code="PH", purpose="tourism")) == 1
 
 
-@time_machine.travel(TODAY, tick=False)
 def test_only_headquarters_and_supervisors_keep_the_rules(app, officer, hq_officer):
     mission_officer = signed_in_client(app, officer)
     for path in ("/staff/visas", "/staff/visas/inbound/PH", "/staff/visas/inbound/PH/tourism/change"):
@@ -147,7 +150,6 @@ def test_only_headquarters_and_supervisors_keep_the_rules(app, officer, hq_offic
     assert len(rules(app, country_code="PH", purpose="tourism")) == 1
 
 
-@time_machine.travel(TODAY, tick=False)
 def test_a_scheduled_change_can_be_stopped_until_it_applies(app, client, hq_officer, supervisor):
     keeper, response = _propose(app, hq_officer)
     change_url = response.headers["Location"]
@@ -177,7 +179,6 @@ def test_a_scheduled_change_can_be_stopped_until_it_applies(app, client, hq_offi
     assert rules(app, country_code="PH", purpose="tourism")[-1].status.value == "published"
 
 
-@time_machine.travel(TODAY, tick=False)
 def test_two_supervisors_publishing_at_once_publish_it_once(app, hq_officer, make_user):
     _client, response = _propose(app, hq_officer)
     change_url = response.headers["Location"]
@@ -202,7 +203,6 @@ def test_two_supervisors_publishing_at_once_publish_it_once(app, hq_officer, mak
     assert len(published) == 2 and published[-1].stay_days == 30
 
 
-@time_machine.travel(TODAY, tick=False)
 def test_the_api_lists_the_rules_as_its_openapi_document_says(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     validate(spec)
@@ -227,7 +227,6 @@ def test_the_api_lists_the_rules_as_its_openapi_document_says(client):
     check("/api/v1/visa-requirements?purpose=holiday", "/api/v1/visa-requirements", 400)
 
 
-@time_machine.travel(TODAY, tick=False)
 def test_a_published_change_shows_at_once_on_the_cached_advice_a_draft_never(app, client, publish_advice,
                                                                                  hq_officer, supervisor):
     publish_advice("JP", "grey")
@@ -241,3 +240,4 @@ def test_a_published_change_shows_at_once_on_the_cached_advice_a_draft_never(app
     now = page_text(client.get("/advisories/JP"))
     assert "eVisa or online travel authorisation · up to 90 days" in now and "Visa-free" not in now
     assert "Japan eVisa or online travel authorisation" in page_text(client.get("/visas/for-citizens"))
+
