@@ -1,7 +1,8 @@
 """Benchmarks: public advisory pages against a trivial Flask route on the same gunicorn settings,
 then booking contention on a mobile service day (bench/booking.py), then the KPI dashboard over a
 generated history of cases (bench/stats.py), then the staff queue's page query over a generated
-backlog on PostgreSQL (bench/staff_queue.py).
+backlog on PostgreSQL (bench/staff_queue.py), then an alert's fan-out to 100,000 subscribers
+(bench/fan_out.py) and email delivery by four workers to a local SMTP server (bench/delivery.py).
 
 Loopback only, bounded in time. Needs `wrk` (apt-get install wrk). Prints requests per second and
 the ratio of each advisory page to the trivial route (goal: at least 60 %), then bookings per second
@@ -101,6 +102,12 @@ def main() -> None:
         from bench.staff_queue import queue_at_scale
 
         queue_at_scale(app)
+        from bench.fan_out import fan_out_at_scale
+
+        fan_out_at_scale(app)
+        from bench.delivery import delivery_at_scale
+
+        delivery_at_scale(app)
     finally:
         for server in servers:
             server.send_signal(signal.SIGTERM)

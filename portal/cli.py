@@ -1,14 +1,14 @@
 """Command-line tools: `flask --app wsgi seed | users create | worker | translate | documents …`."""
 
+import signal
 import sys
-import time
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from portal.core.db import unit_of_work
+from portal.core.db import alone, unit_of_work
 from portal.core.refusal import Refused
 from portal.extensions import db
 
@@ -70,8 +70,8 @@ def create_user(email, name, role, mission_code, password):
 
 
 def maintenance_round(session) -> dict:
-    """One round of background work: scheduled publishing, mailbox time limits, erasure, queued jobs.
-    Commits."""
+    """One round of background work: scheduled publishing, mailbox time limits, erasure and usage
+    rollups (by one worker at a time), then queued jobs (shared by every worker). Commits."""
     from portal.accounts.service import erase_unconfirmed_accounts
     from portal.advisories.alerts import erase_unconfirmed as erase_unconfirmed_subscriptions
     from portal.advisories.service import publish_due
@@ -83,16 +83,19 @@ def maintenance_round(session) -> dict:
     from portal.stats import service as stats
     from portal.surveys import service as surveys
 
-    with unit_of_work():
-        published = publish_due(session)
-        closed = close_expired(session)
-        surveys.remind_due(session)
-        mobile.maintenance(session)
-        erased = (erase_expired(session) + drop_unconfirmed(session) + surveys.erase_expired(session)
-                  + erase_stale_drafts(session) + erase_unconfirmed_accounts(session)
-                  + erase_unconfirmed_subscriptions(session))
+    published = closed = erased = 0
+    with alone("housekeeping") as housekeeper:
+        if housekeeper:
+            with unit_of_work():
+                published = publish_due(session)
+                closed = close_expired(session)
+                surveys.remind_due(session)
+                mobile.maintenance(session)
+                erased = (erase_expired(session) + drop_unconfirmed(session) + surveys.erase_expired(session)
+                          + erase_stale_drafts(session) + erase_unconfirmed_accounts(session)
+                          + erase_unconfirmed_subscriptions(session))
+            stats.maintenance(session)
     jobs = run_due_jobs(session)
-    stats.maintenance(session)
     return {"published": published, "closed": closed, "erased": erased, "jobs": jobs}
 
 
@@ -102,24 +105,31 @@ def maintenance_round(session) -> dict:
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
 def worker_command(once, interval):
     """Publish scheduled advice, run queued jobs (alert fan-out), erase expired trips, and deliver
-    queued email over SMTP when PORTAL_SMTP_HOST is set. A database that goes away is waited for,
-    with growing pauses (at most a minute), never a reason to stop."""
+    queued email over SMTP when PORTAL_SMTP_HOST is set. Several workers can run at once on
+    PostgreSQL: they share jobs and mail, and one at a time does the housekeeping. While mail is
+    waiting a worker keeps sending; it pauses only when a round found nothing to do. A database that
+    goes away is waited for, with growing pauses (at most a minute), never a reason to stop."""
     from sqlalchemy.exc import DBAPIError
 
+    from portal.core.db import stopping
     from portal.core.outbox import deliver_pending
 
+    # SIGTERM (a deployment, systemd, docker stop) ends the worker after the message in hand, with every
+    # "sent" saved and what it had taken given back, so a restart sends nothing twice and waits for nothing.
+    if not once:
+        signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     pause = interval
-    while True:
+    while not stopping.is_set():
         try:
             done = maintenance_round(db.session)
-            sent, failed = deliver_pending(db.session)
+            sent, failed = deliver_pending(db.session, seconds=float("inf") if once else max(interval, 1))
         except DBAPIError as error:
             db.session.rollback()
             db.session.remove()
             click.echo(f"database unavailable ({type(error.orig).__name__}); trying again in {pause:.0f} s", err=True)
             if once:
                 sys.exit(1)
-            time.sleep(pause)
+            stopping.wait(pause)
             pause = min(max(pause, 1) * 2, 60)
             continue
         pause = interval
@@ -128,7 +138,8 @@ def worker_command(once, interval):
                        f"jobs {done['jobs']}, sent {sent}, failed {failed}")
         if once:
             return
-        time.sleep(interval)
+        if not sent and not done["jobs"]:
+            stopping.wait(interval)
 
 
 @click.command("translate")

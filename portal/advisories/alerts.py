@@ -6,18 +6,20 @@ import uuid
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import current_app, has_request_context, url_for
+from sqlalchemy.orm import aliased
 
 from portal.advisories.models import Alert, AlertDelivery, Edition, Subscription, TravelRegistration
-from portal.core.db import utcnow
+from portal.core.db import UTCDateTime, utcnow
 from portal.core.i18n import _
 from portal.core.jobs import enqueue, job_handler
 from portal.core.outbox import OutboxMessage, queue_email, render_email
 from portal.core.refusal import Refused
 from portal.missions.service import country_by_code
 
-BATCH = 1000
 UNSUBSCRIBE_MARK = "@@UNSUBSCRIBE@@"
+#: stands for a subscriber's token in the unsubscribe link, which is built once per part
+TOKEN_MARK = "0token0"
 
 
 #: a subscription's address is written to at most once in this time, however often it is asked for
@@ -95,77 +97,137 @@ def announce(session, edition: Edition, *, audience: str) -> Alert:
     return alert
 
 
-def _subscribers(session, edition: Edition, announced_at):
+def _receiving(subscription, edition: Edition, announced_at):
     # Those confirmed when the change was announced: a later subscriber did not ask for old news.
-    return session.execute(
-        sa.select(Subscription.email, Subscription.locale, Subscription.token)
-        .where(Subscription.confirmed_at.is_not(None), Subscription.confirmed_at <= announced_at,
-               Subscription.unsubscribed_at.is_(None),
-               sa.or_(Subscription.country_code == edition.country_code, Subscription.country_code.is_(None)))
-        .order_by(Subscription.id)).all()
+    return (subscription.confirmed_at.is_not(None), subscription.confirmed_at <= announced_at,
+            subscription.unsubscribed_at.is_(None),
+            sa.or_(subscription.country_code == edition.country_code, subscription.country_code.is_(None)))
 
 
-def _travellers(session, edition: Edition, today: date, announced_at):
+def _subscriber_ids(session, edition: Edition, announced_at) -> list[int]:
+    return list(session.scalars(sa.select(Subscription.id).where(*_receiving(Subscription, edition, announced_at))
+                                .order_by(Subscription.id)))
+
+
+def _subscribers(alert: Alert, first_id: int, last_id: int):
+    """The subscribers with ids from first_id to last_id who have no message of this alert yet. An
+    address subscribed both to the country and to every country is reached through its first
+    subscription only, so that parts run side by side never write to it twice."""
+    edition, earlier = alert.edition, aliased(Subscription)
+    return (*_receiving(Subscription, edition, alert.created_at), Subscription.id.between(first_id, last_id),
+            ~sa.exists().where(earlier.email == Subscription.email, earlier.id < Subscription.id,
+                               *_receiving(earlier, edition, alert.created_at)),
+            ~sa.exists().where(AlertDelivery.alert_id == alert.id, AlertDelivery.email == Subscription.email))
+
+
+def _travellers(session, alert: Alert, today: date):
+    edition = alert.edition
     raised = {r.name_en for r in edition.regions if r.level.number >= 3}
     whole_country = edition.level.number >= 3
     rows = session.execute(
         sa.select(TravelRegistration.email, TravelRegistration.locale, TravelRegistration.token,
                   TravelRegistration.regions)
         .where(TravelRegistration.country_code == edition.country_code, TravelRegistration.cancelled_at.is_(None),
-               TravelRegistration.confirmed_at.is_not(None), TravelRegistration.confirmed_at <= announced_at,
-               TravelRegistration.ends_on >= today)
+               TravelRegistration.confirmed_at.is_not(None), TravelRegistration.confirmed_at <= alert.created_at,
+               TravelRegistration.ends_on >= today,
+               ~sa.exists().where(AlertDelivery.alert_id == alert.id, AlertDelivery.email == TravelRegistration.email))
         .order_by(TravelRegistration.id)).all()
     return [(email, locale, token) for email, locale, token, regions in rows
             if whole_country or not regions or raised & set(regions)]
 
 
+#: recipients per part of a fan-out: each part is a job of its own, so several workers share a large alert
+PART = 5000
+
+
 @job_handler("advisories.fan_out")
 def fan_out(session, alert_id: str) -> int:
-    """One outbox message and delivery record per recipient, in batches; safe to run twice."""
+    """Queue the alert's fan-out as parts of at most PART subscribers each (travellers in a country are
+    few: one part); safe to run twice. Returns how many parts were queued."""
     alert = session.get(Alert, alert_id)
     if alert is None or alert.fanned_out_at is not None:
         return 0
-    edition = alert.edition
     if alert.audience == "subscribers":
-        recipients, template = _subscribers(session, edition, alert.created_at), "advisory_alert"
+        ids = _subscriber_ids(session, alert.edition, alert.created_at)
+        ranges: list[tuple[int | None, int | None]] = [(ids[start], ids[min(start + PART, len(ids)) - 1])
+                                                       for start in range(0, len(ids), PART)]
     else:
-        recipients = _travellers(session, edition, utcnow().date(), alert.created_at)
-        template = "advisory_traveller_alert"
-    rendered: dict[str, tuple[str, str]] = {}
-    queued, seen = 0, set()
-    for start in range(0, len(recipients), BATCH):
-        rows, emails = [], []
-        for email, locale, token in recipients[start:start + BATCH]:
-            if email in seen:
-                continue
-            seen.add(email)
-            if locale not in rendered:
-                rendered[locale] = render_email(template, locale=locale, edition=edition, alert=alert,
-                                                unsubscribe_url=UNSUBSCRIBE_MARK)
-            subject, body = rendered[locale]
-            headers = None
-            if alert.audience == "subscribers":
-                link = _external("advisories.unsubscribe", token=token)
-                body = body.replace(UNSUBSCRIBE_MARK, link)
-                headers = {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                           "X-Alert-ID": alert.id}
-            rows.append({"to_address": email, "subject": subject, "body": body, "headers": headers,
-                         "status": "queued", "attempts": 0, "created_at": utcnow(), "next_attempt_at": utcnow()})
-            emails.append(email)
-        if rows:
-            ids = session.scalars(sa.insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
-                                  rows).all()
-            session.execute(sa.insert(AlertDelivery), [{"alert_id": alert.id, "email": e, "outbox_message_id": i}
-                                                       for e, i in zip(emails, ids, strict=True)])
-            queued += len(rows)
+        ranges = [(None, None)]
+    for first_id, last_id in ranges:
+        enqueue(session, "advisories.fan_out_part", alert_id=alert.id, first_id=first_id, last_id=last_id)
     alert.fanned_out_at = utcnow()
     session.flush()
-    return queued
+    return len(ranges)
+
+
+@job_handler("advisories.fan_out_part")
+def fan_out_part(session, alert_id: str, first_id: int | None = None, last_id: int | None = None) -> int:
+    """One outbox message and delivery record per recipient of a part; a part run twice writes nothing
+    the second time (each address has one delivery per alert). Returns how many were queued."""
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        return 0
+    if alert.audience == "subscribers":
+        assert first_id is not None and last_id is not None  # a subscribers' part always has its range
+        written = _write_subscriber_messages(session, alert, first_id, last_id)
+    else:
+        written = _write_messages(session, alert, _travellers(session, alert, utcnow().date()))
+    if written:
+        session.execute(sa.insert(AlertDelivery), [{"alert_id": alert.id, "email": email, "outbox_message_id": id_}
+                                                   for id_, email in written])
+    session.flush()
+    return len(written)
+
+
+def _write_subscriber_messages(session, alert: Alert, first_id: int, last_id: int) -> list[tuple[int, str]]:
+    """The part's messages written by the database in one INSERT … SELECT: the text rendered once per
+    language, each subscriber's own unsubscribe link put in by replace(). Returns (message id, email)."""
+    languages = current_app.config["LANGUAGES"]
+    rendered = {locale: render_email("advisory_alert", locale=locale, edition=alert.edition, alert=alert,
+                                     unsubscribe_url=UNSUBSCRIBE_MARK) for locale in languages}
+
+    def by_locale(position: int):
+        return sa.case({locale: sa.literal(text[position]) for locale, text in rendered.items()},
+                       value=Subscription.locale, else_=sa.literal(rendered[languages[0]][position]))
+
+    link = sa.func.replace(sa.literal(_external("advisories.unsubscribe", token=TOKEN_MARK)), TOKEN_MARK,
+                           Subscription.token)
+    json_object = sa.func.json_build_object if session.get_bind().dialect.name == "postgresql" else sa.func.json_object
+    headers = json_object("List-Unsubscribe", sa.literal("<") + link + sa.literal(">"),
+                          "List-Unsubscribe-Post", "List-Unsubscribe=One-Click", "X-Alert-ID", alert.id)
+    now = sa.literal(utcnow(), UTCDateTime)
+    recipients = sa.select(Subscription.email, by_locale(0), sa.func.replace(by_locale(1), UNSUBSCRIBE_MARK, link),
+                           headers, sa.literal("queued"), sa.literal(0), now, now).where(*_subscribers(alert, first_id,
+                                                                                                    last_id))
+    columns = ["to_address", "subject", "body", "headers", "status", "attempts", "created_at", "next_attempt_at"]
+    return [tuple(row) for row in session.execute(
+        sa.insert(OutboxMessage).from_select(columns, recipients)
+        .returning(OutboxMessage.id, OutboxMessage.to_address))]
+
+
+def _write_messages(session, alert: Alert, recipients) -> list[tuple[int, str]]:
+    """Travellers' messages (no unsubscribe link: a trip's alerts end with the trip), once per address."""
+    rendered: dict[str, tuple[str, str]] = {}
+    rows, seen = [], set()
+    now = utcnow()
+    for email, locale, _token in recipients:
+        if email in seen:
+            continue
+        seen.add(email)
+        if locale not in rendered:
+            rendered[locale] = render_email("advisory_traveller_alert", locale=locale, edition=alert.edition,
+                                            alert=alert, unsubscribe_url=UNSUBSCRIBE_MARK)
+        subject, body = rendered[locale]
+        rows.append({"to_address": email, "subject": subject, "body": body, "headers": None, "status": "queued",
+                     "attempts": 0, "created_at": now, "next_attempt_at": now})
+    if not rows:
+        return []
+    ids = session.scalars(sa.insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
+                          rows).all()
+    return list(zip(ids, (row["to_address"] for row in rows), strict=True))
 
 
 def _external(endpoint: str, **values) -> str:
-    from flask import current_app, has_request_context
-
     if has_request_context():
         return current_app.config["BASE_URL"] + url_for(endpoint, **values)
     with current_app.test_request_context("/"):

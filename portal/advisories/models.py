@@ -173,6 +173,7 @@ class Alert(Base):
     #: subscribers or travellers
     audience: Mapped[str] = mapped_column(sa.String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: when its fan-out was split into parts (jobs that write the messages)
     fanned_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     edition: Mapped[Edition] = relationship()

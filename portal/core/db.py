@@ -4,6 +4,7 @@ Services add and flush; a request is committed once by its boundary (portal.core
 command or worker step by unit_of_work(), so outbox rows are saved with the change they announce.
 """
 
+import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -135,3 +136,30 @@ def separate_transaction():
 
     with Session(db.engine, expire_on_commit=False) as session, session.begin():
         yield session
+
+
+#: set by the worker on SIGTERM: delivery stops after the message in hand, jobs after the job in hand
+stopping = threading.Event()
+
+
+@contextmanager
+def alone(name: str):
+    """Yields whether this process is the only one doing `name` now, so that several workers can run
+    and the housekeeping they share is done by one at a time. On PostgreSQL: an advisory lock held on a
+    connection of its own for the block (a worker that dies lets go with its connection). SQLite runs a
+    single worker."""
+    from portal.extensions import db
+
+    if db.engine.dialect.name != "postgresql":
+        yield True
+        return
+    with db.engine.connect() as connection:
+        key = sa.func.hashtext(name)
+        held = bool(connection.scalar(sa.select(sa.func.pg_try_advisory_lock(key))))
+        connection.commit()  # the lock is the session's: no transaction is kept open while holding it
+        try:
+            yield held
+        finally:
+            if held:
+                connection.execute(sa.select(sa.func.pg_advisory_unlock(key)))
+                connection.commit()

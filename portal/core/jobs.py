@@ -4,12 +4,13 @@ Slow or bulky work (an alert to 100,000 subscribers) is queued here, so a reques
 and the job exists only if the change that asked for it was saved.
 """
 
+import threading
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.core.db import Base, UTCDateTime, unit_of_work, utcnow
+from portal.core.db import Base, UTCDateTime, stopping, unit_of_work, utcnow
 
 MAX_ATTEMPTS = 5
 _HANDLERS: dict = {}
@@ -17,6 +18,8 @@ _HANDLERS: dict = {}
 
 class Job(Base):
     __tablename__ = "jobs"
+    __table_args__ = (sa.Index("ix_jobs_queued", "id", postgresql_where=sa.text("status = 'queued'"),
+                               sqlite_where=sa.text("status = 'queued'")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(40))
@@ -46,27 +49,86 @@ def enqueue(session, kind: str, **payload) -> Job:
     return job
 
 
-def run_due_jobs(session, *, limit: int = 20) -> int:
-    """Run queued jobs, each in its own transaction; a failing job is retried later."""
+#: how long a job taken by a worker is its own unless renewed: a worker that dies (or is cut off from the
+#: database) leaves its job to another after this, not after the job's whole run
+LEASE = timedelta(seconds=60)
+
+
+class _LeaseKeeper(threading.Thread):
+    """Renews a running job's lease on a connection of its own every third of the lease, so a job that
+    runs longer than its lease is never taken by a second worker while the first is still at it."""
+
+    def __init__(self, engine, job_id: int, attempt: int):
+        super().__init__(daemon=True, name=f"lease-job-{job_id}")
+        self.engine, self.job_id, self.attempt = engine, job_id, attempt
+        self.finished = threading.Event()
+
+    def run(self):
+        while not self.finished.wait(LEASE.total_seconds() / 3):
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(sa.update(Job.__table__).where(*_owned(self.job_id, self.attempt))
+                                       .values(run_after=utcnow() + LEASE))
+            except sa.exc.DBAPIError:
+                pass  # the database is away: the job's own transaction fails too, and the job is retried
+
+
+def _owned(job_id: int, attempt: int):
+    """Still this worker's: queued, and not taken again since (each taking counts an attempt)."""
+    table = Job.__table__
+    return table.c.id == job_id, table.c.status == "queued", table.c.attempts == attempt
+
+
+def _take(session) -> tuple[int, int] | None:
+    """Take the oldest due job for this worker (committed): (job id, attempt), or None when none is due.
+    Workers on PostgreSQL skip each other's jobs instead of waiting for them (FOR UPDATE SKIP LOCKED)."""
+    now = utcnow()
+    due = (sa.select(Job.id).where(Job.status == "queued", Job.run_after <= now)
+           .order_by(Job.id).limit(1).with_for_update(skip_locked=True))
+    with unit_of_work(session):
+        return session.execute(
+            sa.update(Job).where(Job.id == due.scalar_subquery(), Job.status == "queued", Job.run_after <= now)
+            .values(run_after=now + LEASE, attempts=Job.attempts + 1).returning(Job.id, Job.attempts)
+            .execution_options(synchronize_session=False)).first()
+
+
+class LeaseLost(Exception):
+    """The job was taken by another worker while this one ran it (its lease ran out): this run's work is
+    rolled back so that it is done once."""
+
+
+def run_due_jobs(session, *, limit: int = 100) -> int:
+    """Run due jobs one after another, each in its own transaction, while any are due (at most `limit`,
+    jobs queued by a job included); a failing job is retried later. Several workers share the jobs."""
     done = 0
-    for job_id in session.scalars(sa.select(Job.id).where(Job.status == "queued", Job.run_after <= utcnow())
-                                  .order_by(Job.id).limit(limit)).all():
-        with unit_of_work(session):
-            taken = session.execute(
-                sa.update(Job).where(Job.id == job_id, Job.status == "queued", Job.run_after <= utcnow())
-                .values(run_after=utcnow() + timedelta(minutes=10), attempts=Job.attempts + 1)).rowcount
-        if not taken:
-            continue
+    engine = session.get_bind()
+    for _ in range(limit):
+        if stopping.is_set():
+            break
+        taken = _take(session)
+        if taken is None:
+            break
+        job_id, attempt = taken
+        keeper = _LeaseKeeper(engine, job_id, attempt)
+        keeper.start()
         try:
             with unit_of_work(session):
                 job = session.get(Job, job_id)
                 _HANDLERS[job.kind](session, **job.payload)
-                job.status = "done"
+                finished = session.execute(sa.update(Job).where(*_owned(job_id, attempt)).values(status="done")
+                                           .execution_options(synchronize_session=False)).rowcount
+                if not finished:
+                    raise LeaseLost(job_id)
             done += 1
+        except LeaseLost:
+            pass
         except Exception as error:  # a job must never stop the worker; it is retried
             with unit_of_work(session):
-                job = session.get(Job, job_id)
-                job.last_error = f"{type(error).__name__}: {error}"[:300]
-                job.status = "failed" if job.attempts >= MAX_ATTEMPTS else "queued"
-                job.run_after = utcnow() + timedelta(minutes=2 ** job.attempts)
+                session.execute(sa.update(Job).where(*_owned(job_id, attempt)).values(
+                    last_error=f"{type(error).__name__}: {error}"[:300],
+                    status=sa.case((Job.attempts >= MAX_ATTEMPTS, "failed"), else_="queued"),
+                    run_after=utcnow() + timedelta(minutes=2 ** attempt)).execution_options(synchronize_session=False))
+        finally:
+            keeper.finished.set()
+            keeper.join()
     return done

@@ -257,7 +257,8 @@ def close_expired(session, now: datetime | None = None) -> int:
     now = now or utcnow()
     due = session.scalars(
         sa.select(Case).join(MailboxMessage, MailboxMessage.case_id == Case.id)
-        .where(Case.kind == MAILBOX, Case.status == "answered",
+        # closed_at IS NULL (true of every answered case) lets the open backlog's index find them
+        .where(Case.kind == MAILBOX, Case.status == "answered", Case.closed_at.is_(None),
                MailboxMessage.answered_at <= now - timedelta(days=ANSWER_BACK_DAYS))).all()
     for case in due:
         transition(session, case, "expire", by=policy.SYSTEM_ACTOR, now=now)
@@ -270,7 +271,7 @@ def drop_unconfirmed(session, now: datetime | None = None) -> int:
     now = now or utcnow()
     cutoff = now - timedelta(hours=current_app.config["EMAIL_TOKEN_HOURS"])
     stale = session.scalars(sa.select(Case).where(Case.kind == MAILBOX, Case.status == "unconfirmed",
-                                                  Case.submitted_at <= cutoff)).all()
+                                                  Case.closed_at.is_(None), Case.submitted_at <= cutoff)).all()
     for case in stale:
         detail = detail_for(session, case)
         if detail is not None:

@@ -3,7 +3,9 @@
 import pytest
 import sqlalchemy as sa
 
-from tests.fixtures.infra import free_port
+from portal.core.jobs import job_handler
+
+from tests.fixtures.infra import free_port, side_by_side
 
 
 def test_the_worker_delivers_queued_mail_over_smtp(app, client, smtp_server, outbox):
@@ -189,3 +191,157 @@ def test_links_in_the_development_mailbox_lead_to_the_port_the_portal_is_served_
     page = client.get("/dev/mailbox", base_url="http://127.0.0.1:8123").get_data(as_text=True)
     assert 'href="http://127.0.0.1:8123/account/confirm/' in page
     assert "127.0.0.1:5000" not in page
+
+
+def _queue_plain(app, count: int) -> None:
+    from portal.core.db import unit_of_work
+    from portal.core.outbox import OutboxMessage
+
+    with app.app_context(), unit_of_work() as session:
+        session.add_all(OutboxMessage(to_address=f"reader{n}@example.tw", subject=f"Alert {n}", body="Take care.")
+                        for n in range(count))
+
+
+def test_one_round_sends_the_whole_backlog_over_one_connection(app, smtp_server):
+    """More mail than a batch: the worker keeps going while mail is waiting, on the connection it opened."""
+    from portal.core.outbox import BATCH, deliver_pending
+    from portal.extensions import db
+
+    _queue_plain(app, BATCH * 2 + 7)
+    with app.app_context():
+        assert deliver_pending(db.session) == (BATCH * 2 + 7, 0)
+        assert deliver_pending(db.session) == (0, 0)
+    assert len(smtp_server.messages) == BATCH * 2 + 7
+    assert len({m["X-Peer"] for m in smtp_server.messages}) == 1  # one SMTP connection (one client port)
+
+
+def test_four_workers_on_one_backlog_send_each_message_exactly_once(app, smtp_server):
+    """Workers started side by side take different messages (on PostgreSQL without waiting for each
+    other): every message reaches the mail server once, none is left behind."""
+    from portal.core.outbox import OutboxMessage, deliver_pending
+    from portal.extensions import db
+
+    _queue_plain(app, 300)
+    results = side_by_side(app, 4, lambda: deliver_pending(db.session, batch=20))
+    assert sum(sent for sent, _ in results) == 300 and all(failed == 0 for _, failed in results)
+    ids = [m["Message-ID"] for m in smtp_server.messages]
+    assert len(ids) == 300 and len(set(ids)) == 300
+    with app.app_context():
+        assert set(db.session.scalars(sa.select(OutboxMessage.status))) == {"sent"}
+        assert set(db.session.scalars(sa.select(OutboxMessage.attempts))) == {1}
+
+
+def test_a_mail_server_refusing_one_message_does_not_hold_up_the_rest(app, monkeypatch):
+    """A recipient the server refuses costs that message an attempt; the others go on the same round."""
+    from aiosmtpd.controller import Controller
+
+    from portal.core.outbox import OutboxMessage, deliver_pending
+    from portal.extensions import db
+    from tests.fixtures.infra import Inbox
+
+    class RefusesOne(Inbox):
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if address == "reader3@example.tw":
+                return "550 No such mailbox"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+    inbox = RefusesOne()
+    server = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    server.start()
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", server.port)
+    _queue_plain(app, 6)
+    try:
+        with app.app_context():
+            assert deliver_pending(db.session) == (5, 1)
+            refused = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.status == "queued"))
+    finally:
+        server.stop()
+    assert refused.to_address == "reader3@example.tw" and "No such mailbox" in refused.last_error
+    assert sorted(m["To"] for m in inbox.messages) == [f"reader{n}@example.tw" for n in (0, 1, 2, 4, 5)]
+
+
+_jobs_run: list[str] = []
+
+
+@job_handler("tests.note")
+def _note(session, text: str) -> None:
+    _jobs_run.append(text)
+
+
+def test_housekeeping_is_done_by_one_worker_at_a_time_and_jobs_by_all(app):
+    """While one worker does the housekeeping (scheduled publishing, time limits, erasure), a second
+    worker's round skips it instead of doing it twice, and still runs queued jobs."""
+    import threading
+
+    from portal.cli import maintenance_round
+    from portal.core.db import alone, unit_of_work
+    from portal.core.jobs import enqueue
+    from portal.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("several workers share one database server: runs on PostgreSQL")
+        with unit_of_work() as session:
+            enqueue(session, "tests.note", text="while another keeps house")
+
+    holding, done = threading.Event(), threading.Event()
+
+    def first_worker():
+        with app.app_context(), alone("housekeeping") as housekeeper:
+            assert housekeeper
+            holding.set()
+            done.wait(10)
+
+    thread = threading.Thread(target=first_worker)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        with app.app_context():
+            with alone("housekeeping") as housekeeper:
+                assert not housekeeper
+            with alone("something else") as other:
+                assert other
+            _jobs_run.clear()
+            assert maintenance_round(db.session)["jobs"] == 1
+            assert _jobs_run == ["while another keeps house"]
+    finally:
+        done.set()
+        thread.join()
+    with app.app_context(), alone("housekeeping") as housekeeper:
+        assert housekeeper  # let go when the first worker finished
+
+
+def test_chinese_text_and_a_calendar_invitation_arrive_as_written(app, smtp_server, monkeypatch):
+    """What a mail program shows: the subject, sender and body decoded as written, and the invitation
+    as a calendar file it can add (read back with icalendar)."""
+    import email
+    from email import policy
+
+    import icalendar
+
+    from portal.core.db import unit_of_work
+    from portal.core.outbox import OutboxMessage, deliver_pending
+    from portal.extensions import db
+
+    invitation = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//portal//test//\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\n"
+                  "UID:booking-1@example.tw\r\nDTSTAMP:20261202T010000Z\r\nDTSTART:20261210T010000Z\r\n"
+                  "SUMMARY:行動領務\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    monkeypatch.setitem(app.config, "MAIL_FROM", "外交部領事事務局 <no-reply@consular.example.tw>")
+    with app.app_context(), unit_of_work() as session:
+        session.add(OutboxMessage(to_address="amy@example.tw", subject="您的預約已確認：行動領務", body="請準時到場。\n",
+                                  attachments=[{"filename": "invitation.ics", "content": invitation,
+                                                "content_type": "text/calendar; method=REQUEST"}]))
+    with app.app_context():
+        assert deliver_pending(db.session) == (1, 0)
+    [received] = smtp_server.messages
+    read = email.message_from_bytes(received.as_bytes(), policy=policy.default)
+    assert read["Subject"] == "您的預約已確認：行動領務"
+    assert read["From"].addresses[0].display_name == "外交部領事事務局" and read["Date"] is not None
+    body, calendar = read.get_body(("plain",)), next(read.iter_attachments())
+    assert body.get_content() == "請準時到場。\n"
+    assert calendar.get_content_type() == "text/calendar" and calendar.get_param("method") == "REQUEST"
+    assert calendar.get_filename() == "invitation.ics"
+    event = icalendar.Calendar.from_ical(calendar.get_content()).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]) == "行動領務"

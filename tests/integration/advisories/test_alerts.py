@@ -153,7 +153,11 @@ def test_staff_see_queued_sent_failed_and_retried_per_alert(monkeypatch, app, cl
     monkeypatch.setitem(app.config, 'SMTP_HOST', "127.0.0.1")
     monkeypatch.setitem(app.config, 'SMTP_PORT', port)
     with app.app_context():
-        deliver_pending(db.session)  # nobody listens: every message fails once
+        # nobody listens: a round that cannot reach the mail server tries one message and gives the rest back
+        rounds = [deliver_pending(db.session) for _ in range(6)]
+        waiting = db.session.scalars(sa.select(OutboxMessage.attempts)).all()
+        assert rounds == [(0, 1)] * len(waiting) + [(0, 0)] * (6 - len(waiting))
+        assert waiting == [1] * len(waiting)  # each tried once, then waits for its retry
         db.session.execute(sa.update(OutboxMessage).values(next_attempt_at=OutboxMessage.created_at))
         # bob's message gives up (as after its last attempt); amy's is retried
         db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.to_address == "bob@example.tw")
@@ -258,3 +262,59 @@ def test_coming_back_after_unsubscribing_needs_the_new_link(app, client, outbox)
         row = db.session.scalar(sa.select(Subscription).where(Subscription.email == "back@example.tw"))
         assert row.confirmed_at is None and row.unsubscribed_at is None
     assert outbox("back@example.tw")[-1].subject == "Confirm your travel advice alerts"
+
+
+def test_a_large_fan_out_runs_in_parts_that_reach_each_address_once(app, monkeypatch, publish_advice, run_worker):
+    """Parts of PART subscribers, run as jobs of their own (by any worker): an address subscribed to the
+    country and to every country gets one message; a part run again writes nothing."""
+    from portal.advisories import alerts
+    from portal.advisories.models import Alert, AlertDelivery, Subscription
+    from portal.core.db import utcnow
+    from portal.core.jobs import Job
+    from portal.core.outbox import OutboxMessage
+    from portal.extensions import db
+
+    monkeypatch.setattr(alerts, "PART", 4)
+    publish_advice("KR", "grey")
+    with app.app_context():
+        now = utcnow()
+        # 10 addresses; the even ones also subscribed to every country (a later, separate subscription)
+        db.session.execute(sa.insert(Subscription), [
+            {"email": f"reader{i}@example.tw", "country_code": country, "token": f"t{i}-{country}", "locale": "en",
+             "confirmed_at": now, "created_at": now, "unsubscribe_reason": ""}
+            for country in ("KR", None) for i in range(10) if country or i % 2 == 0])
+        db.session.commit()
+    publish_advice("KR", "yellow")
+    run_worker()
+    with app.app_context():
+        alert = db.session.scalar(sa.select(Alert).where(Alert.audience == "subscribers")
+                                  .order_by(Alert.created_at.desc()).limit(1))
+        parts = [(payload, status) for payload, status in db.session.execute(
+            sa.select(Job.payload, Job.status).where(Job.kind == "advisories.fan_out_part"))
+            if payload["alert_id"] == alert.id]
+        assert len(parts) == 4 and {status for _, status in parts} == {"done"}  # 15 subscriptions, 4 a part
+        assert alerts.fan_out_part(db.session, **parts[0][0]) == 0  # again: nothing new
+        db.session.commit()
+        delivered = db.session.scalars(sa.select(AlertDelivery.email).where(AlertDelivery.alert_id == alert.id)).all()
+        bodies = db.session.scalars(sa.select(OutboxMessage.body).join(
+            AlertDelivery, AlertDelivery.outbox_message_id == OutboxMessage.id)
+            .where(AlertDelivery.email == "reader4@example.tw")).all()
+    assert sorted(delivered) == sorted(f"reader{i}@example.tw" for i in range(10))
+    # reached through the country subscription, the first it made: that one's unsubscribe link
+    [body] = bodies
+    assert "/advisories/unsubscribe/t4-KR" in body and "t4-None" not in body
+
+
+def test_a_fan_out_with_no_subscribers_queues_no_part(app, publish_advice, run_worker):
+    from portal.core.jobs import Job
+    from portal.core.outbox import OutboxMessage
+
+    publish_advice("NZ", "grey")
+    publish_advice("NZ", "yellow")
+    run_worker()
+    from portal.extensions import db
+
+    with app.app_context():
+        payloads = db.session.scalars(sa.select(Job.payload).where(Job.kind == "advisories.fan_out_part")).all()
+    assert [p for p in payloads if p["first_id"] is not None] == []  # travellers' one part only
+    assert count(app, OutboxMessage) == 0
