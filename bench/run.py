@@ -1,7 +1,8 @@
 """Benchmarks: public advisory pages against a trivial Flask route on the same gunicorn settings,
 then booking contention on a mobile service day (bench/booking.py), then the KPI dashboard over a
 generated history of cases (bench/stats.py), then the staff queue's page query over a generated
-backlog on PostgreSQL (bench/staff_queue.py), then an alert's fan-out to 100,000 subscribers
+backlog on PostgreSQL (bench/staff_queue.py) and hotline text search over 200,000 calls
+(bench/hotline_search.py), then an alert's fan-out to 100,000 subscribers
 (bench/fan_out.py) and email delivery by four workers to a local SMTP server (bench/delivery.py).
 
 Loopback only, bounded in time. Needs `wrk` (apt-get install wrk). Prints requests per second and
@@ -102,6 +103,9 @@ def main() -> None:
         from bench.staff_queue import queue_at_scale
 
         queue_at_scale(app)
+        from bench.hotline_search import hotline_search_at_scale
+
+        hotline_search_at_scale(app)
         from bench.fan_out import fan_out_at_scale
 
         fan_out_at_scale(app)

@@ -51,20 +51,25 @@ def test_the_models_match_the_migrations(app):
     from portal.core.cases.models import QUEUE_VIEWS
     from portal.extensions import db
 
+    expression_indexes = {*QUEUE_VIEWS, "ix_hotline_calls_search"}  # the hotline's: PostgreSQL only
+
     with app.app_context(), db.engine.connect() as connection, warnings.catch_warnings():
-        # Expression indexes (the queue's, on -priority) are compared by name below: SQLite's cannot be reflected.
+        # Expression indexes (the queue's, on -priority; the hotline search's) are compared by name below:
+        # SQLite's cannot be reflected.
         warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index")
         warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression-based index")
         context = MigrationContext.configure(connection, opts={"render_as_batch": True})
         differences = [d for d in compare_metadata(context, db.metadata)
                        if not (d[0] == "remove_table" and d[1].name == "alembic_version")
-                       and not (d[0] in ("add_index", "remove_index") and d[1].name in QUEUE_VIEWS)]
+                       and not (d[0] in ("add_index", "remove_index") and d[1].name in expression_indexes)]
         indexes = {index.name for index in db.metadata.tables["cases"].indexes}
+        postgresql = db.engine.dialect.name == "postgresql"
         built = set(connection.execute(sa.text(
-            "SELECT indexname FROM pg_indexes WHERE tablename = 'cases'" if db.engine.dialect.name == "postgresql"
+            "SELECT indexname FROM pg_indexes WHERE tablename IN ('cases', 'hotline_calls')" if postgresql
             else "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cases'")).scalars())
     assert differences == []
     assert set(QUEUE_VIEWS) <= indexes and set(QUEUE_VIEWS) <= built
+    assert ("ix_hotline_calls_search" in built) == postgresql
 
 
 def test_revision_files_are_numbered_in_order():

@@ -50,8 +50,7 @@ def _filter_form() -> tuple[CallFilterForm, hotline.CallFilter]:
 def calls():
     form, filters = _filter_form()
     rows, next_cursor = hotline.calls_page(db.session, current_user, filters, after=request.args.get("after"))
-    by_day = hotline.counts_by_day(db.session, current_user, filters)
-    by_category = hotline.counts_by_category(db.session, current_user, filters)
+    by_day, by_category = hotline.counts(db.session, current_user, filters)
     next_args = {k: v for k, v in request.args.items() if k != "after"}
     if not request.args:
         next_args = {"date_from": filters.date_from.isoformat(), "date_to": filters.date_to.isoformat()}

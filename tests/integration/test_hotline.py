@@ -102,6 +102,44 @@ def test_the_log_is_searchable_by_date_subject_outcome_and_text_with_counts(app,
     assert bad.status_code == 200 and "Enter a date like 2026-11-27." in bad.get_data(as_text=True)
 
 
+def test_text_search_finds_a_caller_by_name_in_chinese_phone_digits_or_words_and_nothing_across_wildcards(
+        app, officer):
+    client = staff_client(app, officer)
+    log(client, caller_name="陳美玲", caller_phone="+886 912 345 678", summary="護照換發延誤，詢問進度。")
+    log(client, caller_name="Lin Chih-ming", caller_phone="", summary="Asked about form_b for a visa.")
+    log(client, caller_name="", caller_phone="", summary="Asked about form b and formsb.")
+    chen, lin, anonymous = (c.reference for c in calls(app))
+
+    def found(text):
+        return references(client.get("/staff/hotline", query_string={"q": text}).get_data(as_text=True))
+
+    assert found("陳美玲") == [chen] and found("換發延誤") == [chen]
+    assert found("912 345") == [chen]
+    assert found("chih-MING") == [lin]  # letters in any case
+    assert found("form_b") == [lin]  # _ is a character to find, not "any one character"
+    assert set(found("asked about form")) == {lin, anonymous}
+    assert found("zeppelin") == []
+
+
+def test_on_postgresql_the_text_search_can_read_the_trigram_index(app, make_user):
+    """The search's expression is the index's: PostgreSQL can answer it from ix_hotline_calls_search
+    (shown by its plan with sequential scans ruled out), however many calls there are."""
+    from portal.extensions import db
+    from portal.feedback import hotline
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("trigram indexes are PostgreSQL's; SQLite reads the table")
+        everywhere = make_user("supervisor")  # sees every mission's calls: no mission index to read instead
+        query = sa.select(sa.func.count()).where(*hotline._visible(everywhere, hotline.CallFilter(text="passport")))
+        compiled = query.compile(dialect=db.engine.dialect, compile_kwargs={"render_postcompile": True})
+        connection = db.session.connection()
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params))
+        db.session.rollback()
+    assert "ix_hotline_calls_search" in plan
+
+
 def test_the_log_issues_the_same_number_of_queries_however_long_it_is(app, officer, count_queries):
     client = staff_client(app, officer)
 
