@@ -63,6 +63,39 @@ def load(url: str) -> float:
     return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
 
 
+def through_nginx(portal_port: int, baseline: float) -> None:
+    """The anonymous public pages through nginx (config/nginx.conf.template) in front of the same
+    gunicorn, against the trivial Flask route: nginx answers them from its page cache (goal: 5 ×)."""
+    if not shutil.which("nginx"):
+        print("nginx: skipped (apt-get install nginx)")
+        return
+    from config import nginx_config
+
+    folder = Path(tempfile.mkdtemp(prefix="portal-bench-nginx-"))
+    folder.chmod(0o755)  # nginx's workers run as an unprivileged user
+    (folder / "cache").mkdir(mode=0o777)
+    (folder / "cache").chmod(0o777)
+    port = free_port()
+    (folder / "nginx.conf").write_text(nginx_config(
+        PORTAL_LISTEN=f"127.0.0.1:{port}", PORTAL_UPSTREAMS=f"server 127.0.0.1:{portal_port};",
+        PORTAL_STATIC=f"{ROOT}/portal/static/", PORTAL_CACHE=str(folder / "cache"), PORTAL_RUN=str(folder)))
+    nginx = subprocess.Popen(["nginx", "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"])
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        for path in PATHS:
+            rate = load(f"http://127.0.0.1:{port}{path}")
+            print(f"{'nginx ' + path:32} {rate:9.0f} {rate / baseline:6.1f} × (goal: 5 ×)")
+    finally:
+        nginx.terminate()
+        nginx.wait(10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -91,6 +124,7 @@ def main() -> None:
             worst = min(worst, rate / baseline)
             print(f"{path:32} {rate:9.0f} {rate / baseline:6.0%}")
         print(f"lowest ratio: {worst:.0%} (goal: 60 %)")
+        through_nginx(portal_port, baseline)
         os.environ.update(env)
         from bench.booking import contention
         from portal import create_app

@@ -16,6 +16,9 @@ class BaseConfig:
     REDIS_URL = None
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: PostgreSQL connections kept open per process, and how many more it may open at a busy moment
+    DATABASE_POOL_SIZE = 2
+    DATABASE_MAX_OVERFLOW = 3
 
     BABEL_DEFAULT_LOCALE = "zh_Hant_TW"
     BABEL_DEFAULT_TIMEZONE = "Asia/Taipei"
@@ -48,6 +51,9 @@ class BaseConfig:
     SMTP_STARTTLS = False
     #: how long a message taken by a worker is its own: after that (the worker died) another sends it
     OUTBOX_LEASE_SECONDS = 300
+    #: "json" (production): one JSON object a line on stderr, with the request id; "text": Python's logging as it is
+    LOG_FORMAT = "text"
+    LOG_LEVEL = "INFO"
     BASE_URL = "http://127.0.0.1:5000"
     #: how many reverse proxies stand in front of the app; their X-Forwarded-For/-Proto/-Host are
     #: believed only then (0: every visitor is taken at their own address)
@@ -159,6 +165,7 @@ class TestingConfig(BaseConfig):
 
 class ProductionConfig(BaseConfig):
     ENV_NAME = "production"
+    LOG_FORMAT = "json"
     SESSION_COOKIE_NAME = "__Host-portal_session"
     SESSION_COOKIE_SECURE = True
     HSTS = True

@@ -27,8 +27,9 @@ def create_app(overrides: dict | None = None, env: str | None = None) -> Flask:
     register_kinds()
     register_blueprints(app)
     configure_templates(app)
-    from portal.core import errors, security
+    from portal.core import errors, logs, security
 
+    logs.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     from portal import cli
@@ -63,6 +64,13 @@ def configure_database(app: Flask) -> None:
         os.makedirs(app.instance_path, exist_ok=True)
         url = "sqlite:///" + os.path.join(app.instance_path, url.removeprefix("sqlite:///"))
     app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("postgresql"):
+        # Per process: a gunicorn sync worker uses one connection at a time, a background worker two (its
+        # session and a job's lease keeper); connections older than half an hour are replaced, and a
+        # request waits at most 10 s for one before it gets a 503.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_size": int(app.config["DATABASE_POOL_SIZE"]),
+            "max_overflow": int(app.config["DATABASE_MAX_OVERFLOW"]), "pool_recycle": 1800, "pool_timeout": 10}
     if app.config.get("REDIS_URL"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
         app.config.setdefault("CACHE_REDIS_URL", app.config["REDIS_URL"])

@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from portal.advisories.models import Alert, AlertDelivery, Edition, Subscription, TravelRegistration
 from portal.core.db import UTCDateTime, utcnow
 from portal.core.i18n import _
+from portal.core.logs import current_request_id
 from portal.core.jobs import enqueue, job_handler
 from portal.core.outbox import OutboxMessage, queue_email, render_email
 from portal.core.refusal import Refused
@@ -197,9 +198,10 @@ def _write_subscriber_messages(session, alert: Alert, first_id: int, last_id: in
                           "List-Unsubscribe-Post", "List-Unsubscribe=One-Click", "X-Alert-ID", alert.id)
     now = sa.literal(utcnow(), UTCDateTime)
     recipients = sa.select(Subscription.email, by_locale(0), sa.func.replace(by_locale(1), UNSUBSCRIBE_MARK, link),
-                           headers, sa.literal("queued"), sa.literal(0), now, now).where(*_subscribers(alert, first_id,
-                                                                                                    last_id))
-    columns = ["to_address", "subject", "body", "headers", "status", "attempts", "created_at", "next_attempt_at"]
+                           headers, sa.literal("queued"), sa.literal(0), now, now,
+                           sa.literal(current_request_id(), sa.String)).where(*_subscribers(alert, first_id, last_id))
+    columns = ["to_address", "subject", "body", "headers", "status", "attempts", "created_at", "next_attempt_at",
+               "request_id"]
     return [tuple(row) for row in session.execute(
         sa.insert(OutboxMessage).from_select(columns, recipients)
         .returning(OutboxMessage.id, OutboxMessage.to_address))]
@@ -219,7 +221,7 @@ def _write_messages(session, alert: Alert, recipients) -> list[tuple[int, str]]:
                                             alert=alert, unsubscribe_url=UNSUBSCRIBE_MARK)
         subject, body = rendered[locale]
         rows.append({"to_address": email, "subject": subject, "body": body, "headers": None, "status": "queued",
-                     "attempts": 0, "created_at": now, "next_attempt_at": now})
+                     "attempts": 0, "created_at": now, "next_attempt_at": now, "request_id": current_request_id()})
     if not rows:
         return []
     ids = session.scalars(sa.insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),

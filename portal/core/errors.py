@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from flask import flash, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -86,6 +87,7 @@ def init_app(app) -> None:
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(OperationalError, handle_database_down)
     app.register_error_handler(InterfaceError, handle_database_down)
+    app.register_error_handler(PoolTimeout, handle_database_down)  # every connection busy for pool_timeout
     app.register_error_handler(DataError, handle_bad_value)
     app.register_error_handler(StaleDataError, handle_stale)
     app.register_error_handler(Exception, handle_unexpected)

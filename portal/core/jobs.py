@@ -4,15 +4,19 @@ Slow or bulky work (an alert to 100,000 subscribers) is queued here, so a reques
 and the job exists only if the change that asked for it was saved.
 """
 
+import logging
 import threading
+import time
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core.db import Base, UTCDateTime, stopping, unit_of_work, utcnow
+from portal.core.logs import acting_for, current_request_id
 
 MAX_ATTEMPTS = 5
+log = logging.getLogger(__name__)
 _HANDLERS: dict = {}
 
 
@@ -30,6 +34,8 @@ class Job(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the request that queued it: the worker logs as part of that request while running it
+    request_id: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 def job_handler(kind: str):
@@ -43,7 +49,7 @@ def job_handler(kind: str):
 
 
 def enqueue(session, kind: str, **payload) -> Job:
-    job = Job(kind=kind, payload=payload)
+    job = Job(kind=kind, payload=payload, request_id=current_request_id())
     session.add(job)
     session.flush()
     return job
@@ -112,17 +118,25 @@ def run_due_jobs(session, *, limit: int = 100) -> int:
         keeper = _LeaseKeeper(engine, job_id, attempt)
         keeper.start()
         try:
+            started = time.perf_counter()
             with unit_of_work(session):
                 job = session.get(Job, job_id)
-                _HANDLERS[job.kind](session, **job.payload)
+                kind = job.kind
+                with acting_for(job.request_id):
+                    _HANDLERS[kind](session, **job.payload)
                 finished = session.execute(sa.update(Job).where(*_owned(job_id, attempt)).values(status="done")
                                            .execution_options(synchronize_session=False)).rowcount
                 if not finished:
                     raise LeaseLost(job_id)
+            with acting_for(job.request_id):
+                log.info("job %s %s done", kind, job_id, extra={"job_id": job_id, "kind": kind, "attempt": attempt,
+                                                               "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
             done += 1
         except LeaseLost:
-            pass
+            log.warning("job %s was taken by another worker while it ran: its work was undone", job_id,
+                        extra={"job_id": job_id})
         except Exception as error:  # a job must never stop the worker; it is retried
+            log.exception("job %s failed (attempt %s)", job_id, attempt, extra={"job_id": job_id, "attempt": attempt})
             with unit_of_work(session):
                 session.execute(sa.update(Job).where(*_owned(job_id, attempt)).values(
                     last_error=f"{type(error).__name__}: {error}"[:300],

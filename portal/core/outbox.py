@@ -4,6 +4,7 @@ So a message exists only if the change it announces was committed, and a mail se
 down delays mail instead of losing a case.
 """
 
+import logging
 import smtplib
 import threading
 import time
@@ -22,8 +23,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core.db import Base, UTCDateTime, stopping, unit_of_work, utcnow
 from portal.core.i18n import force_locale
+from portal.core.logs import acting_for, current_request_id
 
 MAX_ATTEMPTS = 8
+log = logging.getLogger(__name__)
 
 class _WorkerMemory(threading.local):
     """What one worker (a thread of its own) remembers across rounds when the database went away:
@@ -62,6 +65,8 @@ class OutboxMessage(Base):
     headers: Mapped[dict | None] = mapped_column(sa.JSON)
     #: files sent with the message: [{"filename", "content_type", "content" (text)}], e.g. a calendar invitation
     attachments: Mapped[list | None] = mapped_column(sa.JSON)
+    #: the request that queued it, named in the worker's log of its delivery
+    request_id: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 def links_anywhere():
@@ -85,7 +90,8 @@ def queue_email(session, *, to: str, template: str, locale: str | None = None, h
     """Render emails/<template>.txt in the recipient's language and add it to the outbox (flushes).
     Attachments are text files: {"filename", "content_type" (e.g. "text/calendar; method=REQUEST"), "content"}."""
     subject, body = render_email(template, locale=locale, **context)
-    message = OutboxMessage(to_address=to, subject=subject, body=body, headers=headers, attachments=attachments)
+    message = OutboxMessage(to_address=to, subject=subject, body=body, headers=headers, attachments=attachments,
+                            request_id=current_request_id())
     session.add(message)
     session.flush()
     return message
@@ -244,6 +250,10 @@ def deliver_pending(session, *, batch: int = BATCH, seconds: float = 30.0) -> tu
                 else:
                     _memory.sent_not_recorded[message.id] = utcnow()
                     sent += 1
+                    if log.isEnabledFor(logging.INFO):
+                        with acting_for(message.request_id):
+                            log.info("sent message %s", message.id, extra={"message_id": message.id,
+                                                                           "attempt": message.attempts})
                     if len(_memory.sent_not_recorded) >= RECORD_SENT_EVERY:
                         _record_sent(session)
                 if stopping.is_set():  # asked to stop (SIGTERM): what was taken and not tried is given back
@@ -257,7 +267,8 @@ def deliver_pending(session, *, batch: int = BATCH, seconds: float = 30.0) -> tu
 
 
 _SENT_FIELDS = (OutboxMessage.id, OutboxMessage.to_address, OutboxMessage.subject, OutboxMessage.body,
-                OutboxMessage.headers, OutboxMessage.attachments, OutboxMessage.created_at, OutboxMessage.attempts)
+                OutboxMessage.headers, OutboxMessage.attachments, OutboxMessage.created_at, OutboxMessage.attempts,
+                OutboxMessage.request_id)
 
 
 def _record(session, message_id: int, **values) -> None:
@@ -267,6 +278,9 @@ def _record(session, message_id: int, **values) -> None:
 
 
 def _failed(session, message, error: Exception) -> None:
+    with acting_for(message.request_id):
+        log.warning("message %s not sent (attempt %s): %s", message.id, message.attempts, error,
+                    extra={"message_id": message.id, "attempt": message.attempts})
     if message.attempts >= MAX_ATTEMPTS:
         _record(session, message.id, last_error=str(error)[:300], status="failed")
     else:
