@@ -76,7 +76,9 @@ def maintenance_round(session) -> dict:
     from portal.advisories.alerts import erase_unconfirmed as erase_unconfirmed_subscriptions
     from portal.advisories.service import publish_due
     from portal.advisories.travel import erase_expired
+    from portal.core.jobs import give_up_on_abandoned as give_up_on_abandoned_jobs
     from portal.core.jobs import run_due_jobs
+    from portal.core.outbox import give_up_on_abandoned as give_up_on_abandoned_mail
     from portal.feedback.service import close_expired, drop_unconfirmed
     from portal.mobile import service as mobile
     from portal.passports.drafts import erase_stale_drafts
@@ -91,6 +93,8 @@ def maintenance_round(session) -> dict:
                 closed = close_expired(session)
                 surveys.remind_due(session)
                 mobile.maintenance(session)
+                give_up_on_abandoned_jobs(session)
+                give_up_on_abandoned_mail(session)
                 erased = (erase_expired(session) + drop_unconfirmed(session) + surveys.erase_expired(session)
                           + erase_stale_drafts(session) + erase_unconfirmed_accounts(session)
                           + erase_unconfirmed_subscriptions(session))

@@ -20,15 +20,6 @@ KEEP_ON_304 = ("ETag", "Last-Modified", "Cache-Control", "Vary")
 #: how long a shared cache in front (nginx) may answer without asking again: a published change is
 #: public within this many seconds
 SHARED_SECONDS = 5
-#: the language a reverse proxy in front keeps the page under (config/nginx.conf.template)
-PROXY_LANGUAGE = "HTTP_X_CACHE_LANGUAGE"
-
-
-def not_for_the_proxy(environ: dict, locale: str) -> list[tuple[str, str]]:
-    """Where the proxy in front would keep this page under another language than the one it is in
-    (its guess from the headers differs from the portal's choice), tell it not to keep it."""
-    proxy_language = environ.get(PROXY_LANGUAGE)
-    return [("X-Accel-Expires", "0")] if proxy_language and proxy_language != locale else []
 
 
 def edge_key(locale: str, environ: dict, state_token: str) -> str:
@@ -62,19 +53,17 @@ class EdgeCache:
         backend = self.backend
         state = backend.get(STATE_KEY)
         if state is not None:
-            locale = request_locale(environ, self.app.config)
-            entry = backend.get(edge_key(locale, environ, state["token"]))
+            entry = backend.get(edge_key(request_locale(environ, self.app.config), environ, state["token"]))
             if entry is not None:
                 counted = entry[4] if len(entry) > 4 else None  # entries stored before usage was counted have none
                 if counted:
                     with self.app.app_context():
                         self.usage.count_outside_request(counted)
-                return self._answer(entry, environ, start_response, not_for_the_proxy(environ, locale))
+                return self._answer(entry, environ, start_response)
         return self._store_on_the_way_out(backend, environ, start_response)
 
-    def _answer(self, entry, environ, start_response, extra_headers):
+    def _answer(self, entry, environ, start_response):
         status, headers, body, etag = entry[:4]
-        headers = [*headers, *extra_headers]
         last_modified = parse_date(next((v for k, v in headers if k == "Last-Modified"), None))
         if not is_resource_modified(environ, etag=etag, last_modified=last_modified):
             start_response("304 NOT MODIFIED", [(k, v) for k, v in headers if k in KEEP_ON_304])
@@ -102,7 +91,6 @@ class EdgeCache:
             if hasattr(chunks, "close"):
                 chunks.close()
         etag = next((v.strip('"') for k, v in captured["headers"] if k == "ETag"), None)
-        kept = [(k, v) for k, v in captured["headers"] if k != "X-Accel-Expires"]  # this request's, not every one's
-        backend.set(captured["key"], (captured["status"], kept, body, etag, captured["counted"]),
+        backend.set(captured["key"], (captured["status"], captured["headers"], body, etag, captured["counted"]),
                     timeout=self.app.config.get("CACHE_DEFAULT_TIMEOUT", 3600))
         return [body]

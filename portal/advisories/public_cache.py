@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from portal.advisories.edge_cache import SHARED_SECONDS, STATE_KEY, STORE_HEADER, edge_key, not_for_the_proxy
+from portal.advisories.edge_cache import SHARED_SECONDS, STATE_KEY, STORE_HEADER, edge_key
 from portal.advisories.models import Banner, Edition, EditionStatus
 from portal.core.db import utcnow
 from portal.core.i18n import get_locale
@@ -94,8 +94,6 @@ def public_response(db_session, render, *, mimetype: str = "text/html"):
     if state["changed"]:
         response.last_modified = state["changed"]
     response.headers["Cache-Control"] = f"public, max-age=60, s-maxage={SHARED_SECONDS}"
-    for name, value in not_for_the_proxy(request.environ, str(get_locale())):
-        response.headers[name] = value
     response.vary.update(["Accept-Language", "Cookie"])
     return response.make_conditional(request)
 

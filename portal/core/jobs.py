@@ -75,8 +75,8 @@ class _LeaseKeeper(threading.Thread):
                 with self.engine.begin() as connection:
                     connection.execute(sa.update(Job.__table__).where(*_owned(self.job_id, self.attempt))
                                        .values(run_after=utcnow() + LEASE))
-            except sa.exc.DBAPIError:
-                pass  # the database is away: the job's own transaction fails too, and the job is retried
+            except Exception:  # the database away or every connection busy: the job's own transaction
+                pass  # fails too if it lasts, and a lost lease undoes its work rather than doing it twice
 
 
 def _owned(job_id: int, attempt: int):
@@ -89,7 +89,7 @@ def _take(session) -> tuple[int, int] | None:
     """Take the oldest due job for this worker (committed): (job id, attempt), or None when none is due.
     Workers on PostgreSQL skip each other's jobs instead of waiting for them (FOR UPDATE SKIP LOCKED)."""
     now = utcnow()
-    due = (sa.select(Job.id).where(Job.status == "queued", Job.run_after <= now)
+    due = (sa.select(Job.id).where(Job.status == "queued", Job.run_after <= now, Job.attempts < MAX_ATTEMPTS)
            .order_by(Job.id).limit(1).with_for_update(skip_locked=True))
     with unit_of_work(session):
         return session.execute(
@@ -101,6 +101,15 @@ def _take(session) -> tuple[int, int] | None:
 class LeaseLost(Exception):
     """The job was taken by another worker while this one ran it (its lease ran out): this run's work is
     rolled back so that it is done once."""
+
+
+def give_up_on_abandoned(session) -> int:
+    """Mark failed the queued jobs taken MAX_ATTEMPTS times by workers that never finished them (each
+    died while running it), which no worker takes again. Housekeeping; flushes. Returns how many."""
+    return session.execute(
+        sa.update(Job).where(Job.status == "queued", Job.attempts >= MAX_ATTEMPTS, Job.run_after <= utcnow())
+        .values(status="failed", last_error="Given up: every worker that took it stopped while running it.")
+        .execution_options(synchronize_session=False)).rowcount
 
 
 def run_due_jobs(session, *, limit: int = 100) -> int:
@@ -121,14 +130,14 @@ def run_due_jobs(session, *, limit: int = 100) -> int:
             started = time.perf_counter()
             with unit_of_work(session):
                 job = session.get(Job, job_id)
-                kind = job.kind
-                with acting_for(job.request_id):
+                kind, request_id = job.kind, job.request_id
+                with acting_for(request_id):
                     _HANDLERS[kind](session, **job.payload)
                 finished = session.execute(sa.update(Job).where(*_owned(job_id, attempt)).values(status="done")
                                            .execution_options(synchronize_session=False)).rowcount
                 if not finished:
                     raise LeaseLost(job_id)
-            with acting_for(job.request_id):
+            with acting_for(request_id):
                 log.info("job %s %s done", kind, job_id, extra={"job_id": job_id, "kind": kind, "attempt": attempt,
                                                                "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
             done += 1

@@ -103,6 +103,8 @@ def message_id(message, config) -> str:
 
 
 def _header(value: str) -> Any:  # Any: the stubs type header values as str, though Message takes a Header
+    if "\r" in value or "\n" in value:  # compat32 would let a line break end the headers early
+        raise ValueError("a line break in a header value")
     return value if value.isascii() else Header(value, "utf-8")
 
 
@@ -123,12 +125,12 @@ def _email(message, config) -> Message:
             part.add_header("Content-Disposition", "attachment", filename=attachment["filename"])
             email.attach(part)
     email["From"] = formataddr(parseaddr(config["MAIL_FROM"]), charset="utf-8")
-    email["To"] = message.to_address
+    email["To"] = _header(message.to_address)
     email["Subject"] = _header(message.subject)
     # The same id every time the message is sent: a copy sent again after a worker died between the
     # mail server taking it and the outbox recording it is recognised by mail programs as the same mail.
     email["Message-ID"] = message_id(message, config)
-    email["Date"] = formatdate(localtime=False)
+    email["Date"] = formatdate(usegmt=True)
     for name, value in (message.headers or {}).items():
         email[name] = _header(value)
     return email
@@ -205,7 +207,8 @@ def _claim(session, *, batch: int, lease_seconds: int) -> list[int]:
     now = utcnow()
     lease = now + timedelta(seconds=lease_seconds)
     due = (sa.select(OutboxMessage.id)
-           .where(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now)
+           .where(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now,
+                  OutboxMessage.attempts < MAX_ATTEMPTS)
            .order_by(OutboxMessage.id).limit(batch).with_for_update(skip_locked=True))
     with unit_of_work(session):
         taken = session.scalars(
@@ -226,16 +229,26 @@ def deliver_pending(session, *, batch: int = BATCH, seconds: float = 30.0) -> tu
     _record_sent(session)
     _give_back(session, list(_memory.taken))
     sent = failed = 0
+    lease_seconds = int(config["OUTBOX_LEASE_SECONDS"])
     ends = time.monotonic() + seconds
     with Mailer(config) as mailer:
         while time.monotonic() < ends:
-            taken = _claim(session, batch=batch, lease_seconds=int(config["OUTBOX_LEASE_SECONDS"]))
+            taken = _claim(session, batch=batch, lease_seconds=lease_seconds)
             if not taken:
                 break
             # Plain rows, not tracked objects: each outcome's commit then costs no reload of the batch.
-            messages = session.execute(sa.select(*_SENT_FIELDS).where(OutboxMessage.id.in_(taken))
-                                       .order_by(OutboxMessage.id)).all()
+            with unit_of_work(session):  # read, then no transaction is held open while mail is sent
+                messages = session.execute(sa.select(*_SENT_FIELDS).where(OutboxMessage.id.in_(taken))
+                                           .order_by(OutboxMessage.id)).all()
+            taken_at, lease_ran_low = time.monotonic(), False
             for position, message in enumerate(messages):
+                if time.monotonic() - taken_at > lease_seconds / 2:
+                    # A slow mail server has used half the lease: the rest goes back and is taken afresh,
+                    # so no message is still being sent here when its lease ends and another worker takes it.
+                    _record_sent(session)
+                    _give_back(session, [m.id for m in messages[position:]])
+                    lease_ran_low = True
+                    break
                 del _memory.taken[message.id]
                 try:
                     mailer.send(_email(message, config))
@@ -244,7 +257,7 @@ def deliver_pending(session, *, batch: int = BATCH, seconds: float = 30.0) -> tu
                     failed += 1
                     _give_back(session, [m.id for m in messages[position + 1:]])
                     return sent, failed
-                except (OSError, smtplib.SMTPException) as error:
+                except Exception as error:  # refused by the server, or a message that cannot be written as mail
                     _failed(session, message, error)
                     failed += 1
                 else:
@@ -261,7 +274,7 @@ def deliver_pending(session, *, batch: int = BATCH, seconds: float = 30.0) -> tu
                     _give_back(session, [m.id for m in messages[position + 1:]])
                     return sent, failed
             _record_sent(session)
-            if len(taken) < batch:
+            if len(taken) < batch and not lease_ran_low:
                 break
     return sent, failed
 
@@ -269,6 +282,16 @@ def deliver_pending(session, *, batch: int = BATCH, seconds: float = 30.0) -> tu
 _SENT_FIELDS = (OutboxMessage.id, OutboxMessage.to_address, OutboxMessage.subject, OutboxMessage.body,
                 OutboxMessage.headers, OutboxMessage.attachments, OutboxMessage.created_at, OutboxMessage.attempts,
                 OutboxMessage.request_id)
+
+
+def give_up_on_abandoned(session) -> int:
+    """Mark failed the queued messages taken MAX_ATTEMPTS times by workers that never finished them
+    (each died while sending), which no worker takes again. Housekeeping; flushes. Returns how many."""
+    return session.execute(
+        sa.update(OutboxMessage).where(OutboxMessage.status == "queued", OutboxMessage.attempts >= MAX_ATTEMPTS,
+                                       OutboxMessage.next_attempt_at <= utcnow())
+        .values(status="failed", last_error="Given up: every worker that took it stopped while sending it.")
+        .execution_options(synchronize_session=False)).rowcount
 
 
 def _record(session, message_id: int, **values) -> None:

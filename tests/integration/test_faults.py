@@ -44,7 +44,7 @@ def gunicorn_on_proxy(database_proxy):
         try:
             requests.get(f"{base}/healthz", timeout=2)
             break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or too busy starting to answer
             time.sleep(0.2)
     yield proxy, base
     server.terminate()

@@ -345,3 +345,82 @@ def test_chinese_text_and_a_calendar_invitation_arrive_as_written(app, smtp_serv
     assert calendar.get_filename() == "invitation.ics"
     event = icalendar.Calendar.from_ical(calendar.get_content()).walk("VEVENT")[0]
     assert str(event["SUMMARY"]) == "行動領務"
+
+
+def test_a_message_that_cannot_be_written_as_mail_fails_alone_and_the_round_goes_on(app, smtp_server):
+    """A line break in a header value (which would end the headers early) or an address the mail
+    server's protocol cannot carry: that message is refused, the others are sent."""
+    from portal.core.db import unit_of_work
+    from portal.core.outbox import OutboxMessage, deliver_pending
+    from portal.extensions import db
+
+    with app.app_context(), unit_of_work() as session:
+        session.add(OutboxMessage(to_address="first@example.tw", subject="First", body="One."))
+        session.add(OutboxMessage(to_address="crafted@example.tw", subject="Crafted", body="Two.",
+                                  headers={"X-Alert-ID": "a\r\nBcc: evil@example.com"}))
+        session.add(OutboxMessage(to_address="last@example.tw", subject="Last", body="Three."))
+    with app.app_context():
+        assert deliver_pending(db.session) == (2, 1)
+        crafted = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.subject == "Crafted"))
+        assert crafted.status == "queued" and "line break" in crafted.last_error
+    assert sorted(m["Subject"] for m in smtp_server.messages) == ["First", "Last"]
+
+
+def test_mail_taken_by_workers_that_all_died_is_given_up_after_eight_takings(app):
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    from portal.cli import maintenance_round
+    from portal.core.db import unit_of_work
+    from portal.core.outbox import MAX_ATTEMPTS, OutboxMessage
+    from portal.extensions import db
+
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        with app.app_context(), unit_of_work() as session:
+            session.add(OutboxMessage(to_address="cursed@example.tw", subject="Cursed", body="Kills workers.",
+                                      attempts=MAX_ATTEMPTS, next_attempt_at=start - timedelta(minutes=5)))
+        with app.app_context():
+            maintenance_round(db.session)
+            message = db.session.scalar(sa.select(OutboxMessage))
+            assert message.status == "failed" and "Given up" in message.last_error
+
+
+def test_a_slow_mail_server_makes_the_worker_take_its_batch_afresh_before_the_lease_ends(app, monkeypatch):
+    """Half the lease gone on a slow server: the untried rest of the batch is given back and taken again
+    with a new lease, so none is still being sent here when another worker could take it."""
+    import time
+
+    from aiosmtpd.controller import Controller
+
+    from portal.core.outbox import OutboxMessage, deliver_pending
+    from portal.extensions import db
+    from tests.fixtures.infra import Inbox
+
+    class Slow(Inbox):
+        def handle_message(self, message):
+            time.sleep(0.7)
+            super().handle_message(message)
+
+    inbox = Slow()
+    server = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    server.start()
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", server.port)
+    monkeypatch.setitem(app.config, "OUTBOX_LEASE_SECONDS", 2)
+    _queue_plain(app, 4)
+    claims = []
+    from portal.core import outbox
+
+    real_claim = outbox._claim
+    monkeypatch.setattr(outbox, "_claim", lambda *a, **k: claims.append(real_claim(*a, **k)) or claims[-1])
+    try:
+        with app.app_context():
+            assert deliver_pending(db.session, batch=4) == (4, 0)
+            attempts = db.session.scalars(sa.select(OutboxMessage.attempts)).all()
+    finally:
+        server.stop()
+    assert len(claims[0]) == 4 and len(claims) >= 2 and claims[1]  # the rest taken again
+    assert sorted(m["To"] for m in inbox.messages) == sorted(f"reader{n}@example.tw" for n in range(4))
+    assert attempts == [1, 1, 1, 1]  # given back without spending an attempt
