@@ -60,22 +60,10 @@ def _generate(session, calls: int) -> None:
     session.execute(sa.text("ANALYZE hotline_calls"))
 
 
-def _explain(session, query) -> float:
-    """Execution time in ms of the query as PostgreSQL runs it (EXPLAIN ANALYZE), best of three."""
-    import json
-
-    compiled = query.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
-    connection = session.connection()
-    best = float("inf")
-    for _ in range(3):
-        plan = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {compiled}", compiled.params).scalar()
-        best = min(best, (plan if isinstance(plan, list) else json.loads(plan))[0]["Execution Time"])
-    return best
-
-
 def hotline_search_at_scale(app) -> None:
     import sqlalchemy as sa
 
+    from bench.staff_queue import explain_ms
     from portal.accounts.models import User
     from portal.core.db import unit_of_work
     from portal.core.roles import Role
@@ -106,7 +94,7 @@ def hotline_search_at_scale(app) -> None:
                         .order_by(HotlineCall.called_at.desc(), HotlineCall.id.desc()).limit(hotline.PAGE_SIZE + 1))
                 counted = (sa.select(HotlineCall.call_day, HotlineCall.category, sa.func.count(HotlineCall.id))
                            .where(*conditions).group_by(HotlineCall.call_day, HotlineCall.category))
-                times = [_explain(session, query) for query in (page, counted)]
+                times = [explain_ms(session, query) for query in (page, counted)]
                 found = session.scalar(sa.select(sa.func.count()).select_from(HotlineCall).where(*conditions))
                 print(f"  {window:13} {text!r:18} {found:7,} found  page {times[0]:6.2f}  counts {times[1]:6.2f}  "
                       f"in all {sum(times):6.2f}")

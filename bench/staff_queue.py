@@ -53,7 +53,7 @@ def _generate(session, cases: int) -> None:
     session.execute(sa.text("ANALYZE cases"))
 
 
-def _explain(session, query) -> float:
+def explain_ms(session, query) -> float:
     """Execution time in ms of the query as PostgreSQL runs it (EXPLAIN ANALYZE), best of three."""
     compiled = query.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
     connection = session.connection()
@@ -104,13 +104,13 @@ def queue_at_scale(app) -> None:
                                                         status=sample.status)}
         print(f"queue page query, {opened:,} open cases (EXPLAIN ANALYZE, ms; goal under 5):")
         for name, filters in views.items():
-            first = _explain(session, page_query(supervisor, filters))
+            first = explain_ms(session, page_query(supervisor, filters))
             matching = session.scalar(sa.select(sa.func.count()).select_from(
                 page_query(supervisor, filters).limit(None).order_by(None).subquery()))
             deep_page = max(2, min(DEEP_PAGE, -(-matching // PAGE_SIZE)))  # page 500, or the last there is
             before = session.scalars(page_query(supervisor, filters).limit(None)
                                      .offset(PAGE_SIZE * (deep_page - 1) - 1).limit(1)).first()
-            deep = _explain(session, page_query(supervisor, filters, after=encode_cursor(before)))
+            deep = explain_ms(session, page_query(supervisor, filters, after=encode_cursor(before)))
             print(f"  {name:24} {matching:7,} open   page 1 {first:5.2f}   page {deep_page:3} {deep:5.2f}")
         session.rollback()
 
