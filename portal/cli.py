@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app wsgi seed | users create | worker | translate | documents …`."""
+"""Command-line tools: `flask --app wsgi seed | users create | worker | translate | demo scale | documents …`."""
 
 import signal
 import sys
@@ -160,6 +160,52 @@ def translate_command(check):
         sys.exit(1)
 
 
+demo = AppGroup("demo", help="Demonstration data.")
+
+
+@demo.command("scale")
+@click.option("--cases", default=1_000_000, show_default=True, help="Cases, each with the events of its workflow.")
+@click.option("--hotline-calls", default=200_000, show_default=True, help="Calls in the hotline log.")
+@click.option("--subscribers", default=100_000, show_default=True, help="Confirmed alert subscribers.")
+@click.option("--months", default=24, show_default=True, help="Over how many months, up to today.")
+def demo_scale_command(cases, hotline_calls, subscribers, months):
+    """A ministry's worth of data in bulk, added to what is there (after `flask seed`): cases with
+    their events, survey answers and held mobile days, hotline calls and alert subscribers; then the
+    rollups, so the dashboard shows it. For trying the portal, and its benchmarks, at scale."""
+    import time
+
+    import sqlalchemy as sa
+
+    from portal.advisories.demo import load_demo_subscribers
+    from portal.feedback.demo import load_demo_calls
+    from portal.missions.service import overseas_missions
+    from portal.stats.demo import generate
+    from portal.stats.rollups import bring_up_to_date
+
+    mission_ids = [m.id for m in overseas_missions(db.session)]
+    if not mission_ids:
+        raise click.ClickException("There are no missions yet: run `flask --app wsgi seed` first.")
+    steps = {
+        "cases": lambda session: "{:,} cases and {:,} events".format(
+            *generate(session, cases=cases, months=months, context=True, mission_ids=mission_ids)),
+        "hotline": lambda session: "{:,} hotline calls".format(
+            load_demo_calls(session, calls=hotline_calls, months=months, mission_ids=mission_ids)),
+        "subscribers": lambda session: "{:,} subscribers".format(
+            load_demo_subscribers(session, subscribers=subscribers)),
+    }
+    for write in steps.values():
+        started = time.perf_counter()
+        with unit_of_work() as session:
+            written = write(session)
+        click.echo(f"{written} written in {time.perf_counter() - started:.1f} s")
+    if db.engine.dialect.name == "postgresql":  # fresh statistics for the planner, as autovacuum would make later
+        with db.engine.connect() as connection:
+            connection.execute(sa.text("ANALYZE"))
+    started = time.perf_counter()
+    read = bring_up_to_date(db.session, settled=True)
+    click.echo(f"{read:,} rows counted into the rollups in {time.perf_counter() - started:.1f} s")
+
+
 def init_app(app) -> None:
     """The portal's own commands, and each domain's (the `commands` of its `cli` module)."""
     from portal import _domain_modules, domain_packages
@@ -167,5 +213,5 @@ def init_app(app) -> None:
     domain_commands = [command for domain in domain_packages()
                        for module in _domain_modules(domain, lambda name: name == "cli")
                        for command in getattr(module, "commands", ())]
-    for command in (seed_command, users, worker_command, translate_command, *domain_commands):
+    for command in (seed_command, users, worker_command, translate_command, demo, *domain_commands):
         app.cli.add_command(command)

@@ -6,8 +6,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from portal.advisories.levels import Level
-from portal.advisories.models import AdvisoryAction, Edition, EditionRegion, EditionStatus, UpdateType
-from portal.core.db import utcnow
+from portal.advisories.models import AdvisoryAction, Edition, EditionRegion, EditionStatus, Subscription, UpdateType
+from portal.core.db import insert_rows, utcnow
 from portal.missions.models import Country
 
 LEVELS = {
@@ -99,3 +99,17 @@ def load_demo_advisories(session, *, editor=None, publisher=None) -> int:
         added += 1
     session.flush()
     return added
+
+
+def load_demo_subscribers(session, *, subscribers: int, country_code: str = "JP", chunk: int = 10000) -> int:
+    """`subscribers` confirmed alert subscriptions, four in five to one country and the rest to every
+    country, a third in Chinese: the many who follow the most visited destination. The caller commits."""
+    now = utcnow()
+    first = (session.scalar(sa.select(sa.func.max(Subscription.id))) or 0) + 1
+    for start in range(first, first + subscribers, chunk):
+        rows = [{"email": f"subscriber{n}@example.tw", "country_code": country_code if n % 5 else None,
+                 "token": f"demo-subscription-{n}", "locale": "en" if n % 3 else "zh_Hant_TW", "confirmed_at": now,
+                 "created_at": now, "unsubscribe_reason": ""}
+                for n in range(start, min(start + chunk, first + subscribers))]
+        insert_rows(session, Subscription, rows)
+    return subscribers

@@ -91,6 +91,13 @@ def _sqlite_transaction_before_savepoint(connection, name):
             dbapi_connection.execute("BEGIN")
 
 
+def insert_rows(session, model, rows: list[dict]) -> None:
+    """Insert plain rows into a model's table in one executemany: for bulk data, where the ORM's bulk
+    insert (with the table's defaults fetched back) would send the rows one statement at a time."""
+    if rows:
+        session.connection().execute(sa.insert(sa.inspect(model).local_table), rows)
+
+
 def count_up(session, model, key: dict, column: str) -> None:
     """Add one to a counter row (model with `key` as its primary key), making the row if it is the
     first: an UPDATE, else an INSERT in a savepoint, and the UPDATE again if another request made the

@@ -16,8 +16,8 @@ from portal.core.cases.models import Case, CaseEvent
 from portal.core.cases.registry import all_kinds
 from portal.core.cases.service import sla_days
 from portal.core.cases.workflow import Workflow
-from portal.core.db import DbSession, utcnow
-from portal.core.refs import new_reference
+from portal.core.db import DbSession, insert_rows, utcnow
+from portal.core.refs import DistinctReferences
 from portal.core.workdays import add_working_days
 
 CHUNK = 5000
@@ -84,6 +84,7 @@ def generate(session: DbSession, *, cases: int, months: int = 15, mission_ids: l
     span = timedelta(days=30.4 * months) or timedelta(minutes=1)
     case_id, event_id = _next_id(session, Case), _next_id(session, CaseEvent)
     written_cases = written_events = 0
+    new_reference = DistinctReferences()
     while written_cases < cases:
         case_rows, event_rows = [], []
         for _ in range(min(CHUNK, cases - written_cases)):
@@ -121,9 +122,9 @@ def generate(session: DbSession, *, cases: int, months: int = 15, mission_ids: l
                                   due_at=due, closed_at=closed, version=len(events)))
             event_rows.extend(events)
             case_id += 1
-        session.execute(sa.insert(Case), case_rows)
+        insert_rows(session, Case, case_rows)
         for start in range(0, len(event_rows), CHUNK * 2):
-            session.execute(sa.insert(CaseEvent), event_rows[start:start + CHUNK * 2])
+            insert_rows(session, CaseEvent, event_rows[start:start + CHUNK * 2])
         written_cases += len(case_rows)
         written_events += len(event_rows)
     _reset_sequences(session)

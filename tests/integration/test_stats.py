@@ -580,3 +580,42 @@ def test_a_young_row_holds_back_the_rows_after_it_instead_of_being_skipped(app, 
     assert refresh_stats(now=young + timedelta(seconds=10)) == 0  # the first is inside the lag: both wait
     assert refresh_stats(now=young + timedelta(seconds=31)) == 2  # then both are read, none passed over
     assert sum(monthly(app, "received").values()) == 2
+
+
+def test_the_scale_demonstration_writes_cases_calls_and_subscribers_and_adds_to_them_when_run_again(app, supervisor):
+    from portal.advisories.models import Subscription
+    from portal.core.cases.models import Case
+    from portal.extensions import db
+    from portal.feedback import hotline
+    from portal.feedback.models import HotlineCall
+    from portal.surveys.models import SurveyInvitationCount
+
+    arguments = ["demo", "scale", "--cases", "250", "--hotline-calls", "120", "--subscribers", "40", "--months", "3"]
+    for run in (1, 2):
+        result = app.test_cli_runner().invoke(args=arguments)
+        assert result.exit_code == 0, result.output
+        assert "250 cases" in result.output and "120 hotline calls" in result.output
+        with app.app_context():
+            count = lambda column: db.session.scalar(sa.select(sa.func.count(column)))  # noqa: E731
+            distinct = lambda column: db.session.scalar(sa.select(sa.func.count(sa.distinct(column))))  # noqa: E731
+            assert count(Case.id) == distinct(Case.reference) == 250 * run
+            assert count(HotlineCall.id) == distinct(HotlineCall.reference) == 120 * run
+            subscriptions = db.session.scalars(sa.select(Subscription)).all()
+            assert len({s.email for s in subscriptions}) == 40 * run
+            assert all(s.confirmed_at for s in subscriptions)
+            assert {s.country_code for s in subscriptions} == {"JP", None}
+            invited = db.session.scalar(sa.select(sa.func.sum(SurveyInvitationCount.invited)))
+            if run == 1:
+                first_invited = invited
+            else:  # the second run's invitations are added to the first's, not refused as repeats
+                assert invited > first_invited
+            # what an officer would search for is there: the rare word once a run, and a caller's name
+            from portal.accounts.models import User
+
+            reader = db.session.get(User, supervisor.id)
+            found, _next = hotline.calls_page(db.session, reader, hotline.CallFilter(text="overcharged"))
+            assert len(found) == run
+            found, _next = hotline.calls_page(db.session, reader, hotline.CallFilter(text="陳美玲"))
+            assert found and all(call.caller_name == "陳美玲" for call in found)
+            db.session.remove()
+    assert sum(monthly(app, "received").values()) > 0
