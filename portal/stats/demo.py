@@ -21,6 +21,8 @@ from portal.core.refs import DistinctReferences
 from portal.core.workdays import add_working_days
 
 CHUNK = 5000
+#: cases younger than this are the ones still open in good numbers, as a mission's backlog is
+RECENT = timedelta(days=60)
 #: how often each kind occurs, roughly as a ministry's year would have them
 KIND_WEIGHTS = {"passport": 40, "document": 25, "enquiry": 10, "mailbox": 8, "mobile": 12, "assistance": 5}
 
@@ -34,18 +36,24 @@ def _path_to_decision(workflow: Workflow) -> list[tuple[str, str, str]]:
         start, first = confirm.target, [(confirm.action, workflow.initial, confirm.target)]
     else:
         first = []
+    return first + _staff_path(workflow, start, lambda status: status.counts_as_decided)
+
+
+def _staff_path(workflow: Workflow, start: str, reached) -> list[tuple[str, str, str]]:
+    """The shortest run of staff moves from `start` to a status that `reached` accepts (none for a
+    refusal or a withdrawal); empty when there is none."""
     queue: deque[tuple[str, list]] = deque([(start, [])])
     seen = {start}
     while queue:
         status, path = queue.popleft()
-        if workflow.status(status).counts_as_decided and path:
-            return first + path
+        if reached(workflow.status(status)) and path:
+            return path
         for move in workflow.transitions:
             if status in move.sources and move.target not in seen and move.by_staff \
                     and move.target not in ("rejected", "withdrawn"):
                 seen.add(move.target)
                 queue.append((move.target, [*path, (move.action, status, move.target)]))
-    return first
+    return []
 
 
 def _next_id(session: DbSession, model) -> int:
@@ -78,6 +86,9 @@ def generate(session: DbSession, *, cases: int, months: int = 15, mission_ids: l
     kinds = {k.workflow.kind: k.workflow for k in all_kinds() if k.workflow.kind in KIND_WEIGHTS}
     names, weights = list(kinds), [KIND_WEIGHTS[name] for name in kinds]
     paths = {name: _path_to_decision(workflow) for name, workflow in kinds.items()}
+    # after the decision, on to the end (a passport collected, a document sent), as most cases go
+    onward = {name: _staff_path(workflow, paths[name][-1][2], lambda status: status.is_closed) if paths[name] else []
+              for name, workflow in kinds.items()}
     slas = {name: sla_days(workflow) for name, workflow in kinds.items()}
     # Bigger missions see more cases: a few carry much of the work, as in life.
     mission_weights = [1 + 20 * chance.random() ** 3 for _ in mission_ids]
@@ -92,9 +103,11 @@ def generate(session: DbSession, *, cases: int, months: int = 15, mission_ids: l
             workflow, path = kinds[kind], paths[kind]
             submitted = now - span * chance.random()
             due = add_working_days(submitted, slas[kind])
-            # Most are decided; the newest are more often still open.
-            age = (now - submitted) / span
-            steps = len(path) if chance.random() < 0.55 + 0.45 * age else chance.randrange(len(path) + 1)
+            # Most are decided, and most of those finished; of the last weeks' cases, many are still open.
+            recent = max(0.0, 1 - (now - submitted) / RECENT)
+            steps = len(path) if chance.random() >= 0.45 * recent else chance.randrange(len(path) + 1)
+            if steps == len(path) and chance.random() >= 0.5 * recent:
+                path, steps = path + onward[kind], steps + len(onward[kind])
             working_days = max(0.05, chance.lognormvariate(1.0, 0.7)) * slas[kind] / 3
             at, status, closed = submitted, workflow.initial, None
             events = [dict(id=event_id, case_id=case_id, at=submitted, action="submit", from_status=None,
@@ -104,7 +117,7 @@ def generate(session: DbSession, *, cases: int, months: int = 15, mission_ids: l
                 if kind == "assistance" and index == 0:
                     at = submitted + timedelta(minutes=chance.lognormvariate(3.4, 0.9))
                 else:
-                    at = at + timedelta(days=working_days * 1.4 / max(len(path), 1))
+                    at = at + timedelta(days=working_days * 1.4 / max(len(paths[kind]), 1))
                 if at > now:
                     break
                 if index == 0 and kind != "assistance":  # an officer takes the case first
