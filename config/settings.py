@@ -66,6 +66,12 @@ class BaseConfig:
     CAP_STATUS = "Exercise"
     CAP_SENDER = "consular.example.tw"
     CACHE_TYPE = "SimpleCache"
+    # Flask-Compress: only where public_cache asks (the anonymous public pages), gzip only (what nginx's
+    # gunzip can undo for a client that does not take it)
+    COMPRESS_REGISTER = False
+    COMPRESS_ALGORITHM = ["gzip"]
+    COMPRESS_LEVEL = 6
+    COMPRESS_MIMETYPES = ["text/html", "application/json", "application/atom+xml", "application/xml"]
     CACHE_DEFAULT_TIMEOUT = 3600
     # The director-general's mailbox: working days to answer a message.
     MAILBOX_SLA_DAYS = 6

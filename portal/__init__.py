@@ -96,7 +96,7 @@ def check_pii_keys(app: Flask) -> None:
 def configure_extensions(app: Flask) -> None:
     from portal.core.i18n import select_locale
     from portal.core.web import IdConverter, apply_body_limit, reject_bad_input
-    from portal.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
+    from portal.extensions import babel, cache, compress, csrf, db, limiter, login_manager, migrate
 
     app.before_request(apply_body_limit)  # before the CSRF check reads the form
     app.before_request(reject_bad_input)
@@ -109,6 +109,7 @@ def configure_extensions(app: Flask) -> None:
                    default_translation_directories=os.path.join(app.root_path, "translations"))
     limiter.init_app(app)
     cache.init_app(app)
+    compress.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = None  # sessions are checked on the server instead
     login_manager.login_view = "accounts.login"

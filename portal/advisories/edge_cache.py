@@ -22,8 +22,15 @@ KEEP_ON_304 = ("ETag", "Last-Modified", "Cache-Control", "Vary")
 SHARED_SECONDS = 5
 
 
+def wanted_encoding(environ: dict) -> str:
+    """"gzip" when the request accepts it: these pages are sent compressed then, and kept apart from
+    the plain ones."""
+    return "gzip" if parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING", "")).quality("gzip") > 0 else ""
+
+
 def edge_key(locale: str, environ: dict, state_token: str) -> str:
-    return f"edge:{locale}:{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}:{state_token}"
+    return (f"edge:{locale}:{wanted_encoding(environ)}:{environ.get('PATH_INFO', '')}?"
+            f"{environ.get('QUERY_STRING', '')}:{state_token}")
 
 
 def request_locale(environ: dict, config) -> str:
@@ -82,8 +89,9 @@ class EdgeCache:
             return start_response(status, headers, exc_info)
 
         chunks = self.wsgi_app(environ, capture)
+        encoding = next((v for k, v in captured.get("headers", ()) if k == "Content-Encoding"), "")
         if not captured.get("key") or not captured["status"].startswith("200") or environ["REQUEST_METHOD"] != "GET" \
-                or any(k == "Set-Cookie" for k, _ in captured["headers"]):
+                or any(k == "Set-Cookie" for k, _ in captured["headers"]) or encoding != wanted_encoding(environ):
             return chunks
         try:
             body = b"".join(chunks)

@@ -11,16 +11,17 @@ reader and a publisher cannot keep old advice in view.
 import hashlib
 
 import sqlalchemy as sa
-from flask import make_response, request, session
+from flask import after_this_request, g, make_response, request, session
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from portal.advisories.edge_cache import SHARED_SECONDS, STATE_KEY, STORE_HEADER, edge_key
+from portal.advisories.edge_cache import SHARED_SECONDS, STATE_KEY, STORE_HEADER, edge_key, wanted_encoding
 from portal.advisories.models import Banner, Edition, EditionStatus
 from portal.core.db import utcnow
 from portal.core.i18n import get_locale
-from portal.extensions import cache
+from portal.extensions import cache, compress
 
 STATE_SECONDS = 15
 #: other public facts these pages show (a country's visa rules): source(db_session) → (fingerprint, last change)
@@ -66,22 +67,49 @@ def invalidate() -> None:
     cache.delete(STATE_KEY)
 
 
-def _cacheable() -> bool:
-    # Pages for signed-in people show their name and a CSRF token; flashed messages are one-off.
-    return not current_user.is_authenticated and not session.get("_flashes")
+def kept_content(key: str, render_block) -> Markup:
+    """A public page's content block (the layout's `content`) for a signed-in visitor, from the shared
+    cache once rendered: it is the same for everyone; the layout around it, with their name and CSRF
+    token, is rendered for each."""
+    body = cache.get(key)
+    if body is None:
+        body = str(render_block())
+        cache.set(key, body)
+    return Markup(body)  # noqa: S704  # the portal's own rendered template
 
 
 def public_response(db_session, render, *, mimetype: str = "text/html"):
     """Answer with validators; 304 when the client already has it; the cached body when we do."""
-    if not _cacheable():
+    signed_in = current_user.is_authenticated
+    if session.get("_flashes"):  # one-off messages: the page is rendered afresh
         response = make_response(render())
         response.mimetype = mimetype
         return response
     state = published_state(db_session)
     key = f"advisories:{get_locale()}:{request.full_path}:{state['token']}"
+    if signed_in:
+        if mimetype == "text/html":
+            g.kept_content_key = f"content:{key}"
+            try:
+                body = render()
+            finally:  # an error page rendered after a failure must not be kept as this page's content
+                g.pop("kept_content_key", None)
+        else:  # feeds and API answers are the same for everyone, signed in or not
+            body = cache.get(key)
+            if body is None:
+                body = render()
+                cache.set(key, body)
+        response = make_response(body)
+        response.mimetype = mimetype
+        return response
     etag = hashlib.sha256(key.encode()).hexdigest()[:32]
-    if request.if_none_match.contains(etag):
+    # Anonymous pages are compressed for whoever accepts it (they hold nothing secret that compression
+    # could give away, unlike a signed-in page with its CSRF token); the compressed copy's ETag says so.
+    after_this_request(compress.after_request)
+    if request.if_none_match.contains(etag) or request.if_none_match.contains(f"{etag}:gzip"):
         response = make_response("", 304)
+        if wanted_encoding(request.environ):
+            etag = f"{etag}:gzip"
     else:
         body = cache.get(key)
         if body is None:

@@ -7,7 +7,7 @@ from portal.advisories.cap import cap_document
 from portal.advisories.feeds import atom_feed
 from portal.advisories.forms import SubscribeForm, UnsubscribeForm
 from portal.advisories.levels import LEVEL_ORDER, SECTION_TITLES, SECTIONS, Indicator
-from portal.advisories.public_cache import public_response
+from portal.advisories.public_cache import kept_content, public_response
 from portal.advisories.regions import ALTERNATIVE_NAMES, COUNTRY_REGION, REGION_CHOICES
 from portal.core import policy
 from portal.core.forms import choices
@@ -196,6 +196,9 @@ def unsubscribe(token):
     if alerts.find_subscription(db.session, token) is None:
         abort(404)
     return render_template("advisories/unsubscribe.html", form=form)
+
+
+bp.add_app_template_global(kept_content, "kept_content")
 
 
 @bp.app_context_processor

@@ -157,6 +157,10 @@ def test_nginx_keeps_public_advice_per_language_and_shows_a_published_change_wit
 
     first, again = fetch(), fetch()
     assert "Calm in Lima." in first.text and again.headers["X-Cache"] == "HIT"
+    # kept compressed (requests takes gzip, as browsers do), and unpacked for a client that takes none
+    assert again.headers["Content-Encoding"] == "gzip"
+    plain = requests.get(url, headers={"Accept-Language": "en", "Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers and plain.text == again.text
     chinese = fetch("zh-TW")
     assert chinese.headers["X-Cache"] == "MISS" and 'lang="zh-Hant-TW"' in chinese.text
     assert fetch("zh-TW").headers["X-Cache"] == "HIT" and 'lang="en"' in fetch().text

@@ -242,3 +242,77 @@ def test_public_advice_may_be_kept_by_a_shared_cache_for_five_seconds(client, pu
     publish_advice("JP", "grey")
     response = client.get("/advisories/JP")
     assert response.headers["Cache-Control"] == "public, max-age=60, s-maxage=5"
+
+
+@pytest.mark.parametrize("path", ["/advisories", "/advisories/JP", "/api/v1/advisories"])
+def test_anonymous_public_pages_come_gzipped_to_who_takes_it_and_plain_to_who_does_not(client, world, path):
+    import gzip
+
+    plain = client.get(path)
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+    for attempt in ("rendered", "kept before the application"):
+        packed = client.get(path, headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert packed.headers["Content-Encoding"] == "gzip", attempt
+        assert gzip.decompress(packed.data) == plain.data, attempt
+        assert "Accept-Encoding" in packed.headers["Vary"]
+        assert len(packed.data) < len(plain.data)
+    # each copy has its own validator, and either one revalidates
+    assert packed.headers["ETag"] != plain.headers["ETag"]
+    again = client.get(path, headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["ETag"] == packed.headers["ETag"]
+    assert client.get(path, headers={"If-None-Match": plain.headers["ETag"]}).status_code == 304
+    assert client.get(path).data == plain.data  # the plain copy is still kept apart
+
+
+def test_pages_for_a_signed_in_visitor_are_never_compressed(app, world, citizen):
+    """A signed-in page carries a CSRF token; compressing it beside text a visitor chooses would let an
+    onlooker guess the token from the sizes (BREACH)."""
+    from tests.fixtures.accounts import signed_in_client
+
+    browser = signed_in_client(app, citizen)
+    for path in ("/advisories/JP", "/account"):
+        page = browser.get(path, headers={"Accept-Encoding": "gzip"})
+        assert page.status_code == 200 and "Content-Encoding" not in page.headers
+
+
+def test_signed_in_visitors_get_the_kept_public_content_inside_a_page_of_their_own(app, publish_advice, make_user):
+    import re
+
+    from tests.fixtures.accounts import signed_in_client
+
+    publish_advice("JP", "grey", summary="Calm in Tokyo.")
+    people = [make_user("citizen", name="Lin Mei-hua"), make_user("citizen", name="Chen Wei", locale="zh_Hant_TW"),
+              make_user("staff", name="Officer Wang")]
+    browsers = [signed_in_client(app, person) for person in people]
+
+    def main(html: str) -> str:
+        return html[html.index('<main'):html.index('</main>')]
+
+    def token(html: str) -> str:
+        return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+    anonymous = {language: app.test_client().get("/advisories/JP", headers={"Accept-Language": language})
+                 .get_data(as_text=True) for language in ("en", "zh-TW")}
+    pages = []
+    for person, browser in zip(people, browsers, strict=True):
+        own = browser.get("/account", follow_redirects=True).get_data(as_text=True)  # and its welcome message
+        page = browser.get("/advisories/JP").get_data(as_text=True)
+        assert main(page) == main(anonymous["en" if person.locale == "en" else "zh-TW"])
+        assert token(page) == token(own) and ("Work queue" in page) == (person.role.value == "staff")
+        pages.append(page)
+    assert "Calm in Tokyo." in pages[0] and 'lang="zh-Hant-TW"' in pages[1] and "日本</h1>" in main(pages[1])
+    assert len({token(page) for page in pages}) == 3  # each their own form to sign out with
+
+    publish_advice("JP", "yellow", summary="Typhoon near Okinawa.")
+    changed = browsers[2].get("/advisories/JP").get_data(as_text=True)
+    assert "Typhoon near Okinawa." in changed and "Calm in Tokyo." not in changed
+
+
+def test_a_page_with_a_one_off_message_is_rendered_afresh(app, client, publish_advice):
+    publish_advice("JP", "grey")
+    client.get("/advisories/JP")
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "You are subscribed.")]
+    page = client.get("/advisories/JP")
+    assert "You are subscribed." in page.get_data(as_text=True) and "ETag" not in page.headers
+    assert "You are subscribed." not in client.get("/advisories/JP").get_data(as_text=True)
