@@ -198,9 +198,11 @@ def demo_scale_command(cases, hotline_calls, subscribers, months):
         with unit_of_work() as session:
             written = write(session)
         click.echo(f"{written} written in {time.perf_counter() - started:.1f} s")
-    if db.engine.dialect.name == "postgresql":  # fresh statistics for the planner, as autovacuum would make later
-        with db.engine.connect() as connection:
-            connection.execute(sa.text("ANALYZE"))
+    if db.engine.dialect.name == "postgresql":
+        # What autovacuum would do later: statistics for the planner, and the visibility map without which
+        # the queue's counts read every open case's row instead of its index alone (35 ms → 10 ms at 50,000)
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("VACUUM ANALYZE"))
     started = time.perf_counter()
     read = bring_up_to_date(db.session, settled=True)
     click.echo(f"{read:,} rows counted into the rollups in {time.perf_counter() - started:.1f} s")
