@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from portal.core import paging, policy
+from portal.core.cases import changes
 from portal.core.cases.models import QUEUE_ORDER, Case
 from portal.core.cases.registry import all_kinds
 from portal.core.db import utcnow
@@ -109,8 +110,18 @@ def open_cases_page(session, user, filters: QueueFilter, *, after: str | None = 
 
 
 def counts_by_status(session, user, filters: QueueFilter, *, now: datetime | None = None) -> list[tuple[str, str, int]]:
-    """(kind, status, open cases) for the cases the queue would show whatever kind and status are chosen."""
-    rows = session.execute(sa.select(Case.kind, Case.status, sa.func.count())
-                           .where(*_visible_open_cases(user, filters, now or utcnow()))
-                           .group_by(Case.kind, Case.status).order_by(Case.kind, Case.status)).all()
-    return [(kind, status, count) for kind, status, count in rows]
+    """(kind, status, open cases) for the cases the queue would show whatever kind and status are chosen.
+    Kept in the shared cache until cases next change: for a supervisor they count every open case (10 ms
+    at 50,000), on every page of the queue. Searches and the overdue view (which the clock changes) are
+    counted each time."""
+    def count() -> list[tuple[str, str, int]]:
+        rows = session.execute(sa.select(Case.kind, Case.status, sa.func.count())
+                               .where(*_visible_open_cases(user, filters, now or utcnow()))
+                               .group_by(Case.kind, Case.status).order_by(Case.kind, Case.status)).all()
+        return [(kind, status, number) for kind, status, number in rows]
+
+    if filters.text or filters.overdue:
+        return count()
+    missions = (filters.mission_id or "all") if policy.sees_all_missions(user) else user.mission_id
+    holder = user.id if filters.assigned == "me" else filters.assigned
+    return changes.kept(f"queue-counts:{missions}:{holder}", count)

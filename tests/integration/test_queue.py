@@ -298,3 +298,32 @@ def test_every_view_of_the_queue_reads_an_index_in_its_order(app, citizen, super
                     "EXPLAIN QUERY PLAN " + str(compiled), tuple(compiled.construct_params()[name]
                                                                  for name in compiled.positiontup)))
                 assert "ix_cases_open_" in plan and "TEMP B-TREE" not in plan, (filters, plan)
+
+
+def test_the_counts_are_true_after_every_change_and_only_for_who_may_see_them(app, citizen, make_user, make_enquiry,
+                                                                              get_page):
+    """The counts are kept between changes (a supervisor's count every open case): each submission,
+    claim and answer shows at once, and what is kept for one mission is never shown at another."""
+    officer, elsewhere = make_user("staff", mission="tokyo"), make_user("staff", mission="bangkok")
+    references = [make_enquiry(citizen, subject=f"Question {n}") for n in range(2)]
+    staff, other = app.test_client(), app.test_client()
+    sign_in(staff, officer)
+    sign_in(other, elsewhere)
+
+    def counts(client=staff, query=""):
+        _, page = get_page(f"/staff/queue{query}", client_=client)
+        section = page.find(".//section")
+        return " ".join("".join(section.itertext()).split()) if section is not None else ""
+
+    assert "Received 2" in counts() and "Received 2" in counts(query="?assigned=nobody")
+    assert counts(other) == ""
+    make_enquiry(citizen, subject="One more")
+    assert "Received 3" in counts()
+    assert staff.post(f"/staff/cases/{references[0]}/claim", data={"version": 1}).status_code == 303
+    assert "Received 2" in counts(query="?assigned=nobody") and "Received 1" in counts(query="?assigned=me")
+    for action, version in (("start", 2), ("answer", 3)):
+        answered = staff.post(f"/staff/cases/{references[0]}/act",
+                              data={"action": action, "note": "You can renew at our office.", "version": version,
+                                    "confirmed": "yes"})
+        assert answered.status_code == 303, answered.get_data(as_text=True)[-1500:]
+    assert "Received 2" in counts() and "In progress" not in counts() and counts(other) == ""

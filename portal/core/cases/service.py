@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 
 from portal.core import policy
-from portal.core.cases import registry
+from portal.core.cases import changes, registry  # noqa: F401  # changes: its listeners mark every commit that changes cases
 from portal.core.cases.models import Case, CaseEvent
 from portal.core.cases.registry import workflow_for
 from portal.core.cases.workflow import Transition, Workflow
