@@ -393,7 +393,7 @@ def test_a_signed_in_officer_gets_the_503_page_too_when_the_database_goes(app, h
     def unreachable(*args, **kwargs):
         raise sa.exc.OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
 
-    original_execute = sa.orm.Session.execute
+    original_execute = sa.orm.Session._execute_internal
     calls = {"n": 0}
 
     def fails_after_the_user_is_loaded(self, *args, **kwargs):
@@ -402,7 +402,8 @@ def test_a_signed_in_officer_gets_the_503_page_too_when_the_database_goes(app, h
             unreachable()
         return original_execute(self, *args, **kwargs)
 
-    monkeypatch.setattr(sa.orm.Session, "execute", fails_after_the_user_is_loaded)
+    # every statement a session runs passes here (execute, scalars, get)
+    monkeypatch.setattr(sa.orm.Session, "_execute_internal", fails_after_the_user_is_loaded)
     page = client.get("/staff/queue")
     monkeypatch.undo()
     body = page.get_data(as_text=True)
