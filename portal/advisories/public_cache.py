@@ -71,23 +71,27 @@ def kept_content(key: str, render_block) -> Markup:
     """A public page's content block (the layout's `content`) for a signed-in visitor, from the shared
     cache once rendered: it is the same for everyone; the layout around it, with their name and CSRF
     token, is rendered for each."""
+    return Markup(_kept(key, lambda: str(render_block())))  # noqa: S704  # the portal's own rendered template
+
+
+def _kept(key: str, render):
+    """What render() gives, from the shared cache once rendered (the key names the published state)."""
     body = cache.get(key)
     if body is None:
-        body = str(render_block())
+        body = render()
         cache.set(key, body)
-    return Markup(body)  # noqa: S704  # the portal's own rendered template
+    return body
 
 
 def public_response(db_session, render, *, mimetype: str = "text/html"):
     """Answer with validators; 304 when the client already has it; the cached body when we do."""
-    signed_in = current_user.is_authenticated
     if session.get("_flashes"):  # one-off messages: the page is rendered afresh
         response = make_response(render())
         response.mimetype = mimetype
         return response
     state = published_state(db_session)
     key = f"advisories:{get_locale()}:{request.full_path}:{state['token']}"
-    if signed_in:
+    if current_user.is_authenticated:
         if mimetype == "text/html":
             g.kept_content_key = f"content:{key}"
             try:
@@ -95,10 +99,7 @@ def public_response(db_session, render, *, mimetype: str = "text/html"):
             finally:  # an error page rendered after a failure must not be kept as this page's content
                 g.pop("kept_content_key", None)
         else:  # feeds and API answers are the same for everyone, signed in or not
-            body = cache.get(key)
-            if body is None:
-                body = render()
-                cache.set(key, body)
+            body = _kept(key, render)
         response = make_response(body)
         response.mimetype = mimetype
         return response
@@ -111,11 +112,7 @@ def public_response(db_session, render, *, mimetype: str = "text/html"):
         if wanted_encoding(request.environ):
             etag = f"{etag}:gzip"
     else:
-        body = cache.get(key)
-        if body is None:
-            body = render()
-            cache.set(key, body)
-        response = make_response(body)
+        response = make_response(_kept(key, render))
         response.mimetype = mimetype
     response.set_etag(etag)
     response.headers[STORE_HEADER] = edge_key(str(get_locale()), request.environ, state["token"])
